@@ -1,0 +1,118 @@
+"""Hits -> an answer: which sentences to quote, or an honest "not in the corpus".
+
+Whether the corpus answers a question is decided from what the question and a
+sentence share (the weight of the question's terms the sentence contains),
+never from a BM25 score being above zero: BM25 scores are relative and come
+out positive for a sentence that shares one common word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.corpus import Document
+from bot.index import Hit, Index, Sentence
+from bot.text import terms
+
+NOTHING_TO_SEARCH = "nothing to search for"
+NOT_IN_CORPUS = "not in the corpus"
+
+# Two sentences sharing this share of their terms (Jaccard) say the same thing:
+# captions repeated under a photo, a quote given twice.
+_NEAR_DUPLICATE = 0.8
+# How many more hits than passages to ask the index for, so that dropping
+# near-duplicates and weak matches still leaves enough to quote.
+_SEARCH_SLACK = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A quoted sentence, why it matched, and which cited source it is."""
+
+    sentence: Sentence
+    score: float
+    matched: frozenset[str]
+    source_number: int
+    """1-based number of its document in `Answer.sources`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the bot says to a question, before it is rendered anywhere."""
+
+    question: str
+    answered: bool
+    passages: tuple[Passage, ...]
+    sources: tuple[Document, ...]
+    """The cited documents, numbered by first citation (empty when not answered)."""
+    corpus_version: str
+    reason: str | None = None
+    """Why nothing is quoted: `NOTHING_TO_SEARCH`, `NOT_IN_CORPUS` or a length limit."""
+    closest: tuple[Document, ...] = ()
+    """When not answered: the documents of the nearest weak matches."""
+
+
+def _is_near_duplicate(a: Sentence, b: Sentence) -> bool:
+    a_terms, b_terms = set(terms(a.text)), set(terms(b.text))
+    union = a_terms | b_terms
+    return bool(union) and len(a_terms & b_terms) / len(union) >= _NEAR_DUPLICATE
+
+
+def compose(
+    question: str,
+    hits: list[Hit],
+    *,
+    k: int,
+    min_coverage: float,
+    corpus_version: str,
+) -> Answer:
+    """Choose up to `k` passages from ranked hits, or decline.
+
+    A hit is quoted only when it contains at least `min_coverage` of the
+    question's term weight; a sentence nearly identical to one already chosen
+    is skipped.
+    """
+    if not terms(question):
+        return Answer(question, False, (), (), corpus_version, reason=NOTHING_TO_SEARCH)
+    chosen: list[Hit] = []
+    for hit in hits:
+        if len(chosen) == k:
+            break
+        if hit.coverage < min_coverage:
+            continue
+        if any(_is_near_duplicate(hit.sentence, c.sentence) for c in chosen):
+            continue
+        chosen.append(hit)
+    if not chosen:
+        closest = tuple(dict.fromkeys(h.sentence.document for h in hits[:3]))
+        return Answer(
+            question, False, (), (), corpus_version, reason=NOT_IN_CORPUS, closest=closest
+        )
+    sources = tuple(dict.fromkeys(h.sentence.document for h in chosen))
+    passages = tuple(
+        Passage(h.sentence, h.score, h.matched, sources.index(h.sentence.document) + 1)
+        for h in chosen
+    )
+    return Answer(question, True, passages, sources, corpus_version)
+
+
+def answer_question(
+    index: Index,
+    question: str,
+    *,
+    k: int,
+    min_coverage: float,
+    max_question_chars: int,
+) -> Answer:
+    """The whole answer path, from a question's text to an `Answer`.
+
+    The CLI, the Discord bot and the benchmarks all call this one function.
+    """
+    question = " ".join(question.split())
+    if len(question) > max_question_chars:
+        reason = (
+            f"question too long ({len(question):,} characters; the limit is {max_question_chars:,})"
+        )
+        return Answer(question, False, (), (), index.version, reason=reason)
+    hits = index.search(question, k * _SEARCH_SLACK)
+    return compose(question, hits, k=k, min_coverage=min_coverage, corpus_version=index.version)

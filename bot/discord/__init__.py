@@ -1,0 +1,1 @@
+"""The Discord front end: the only package that imports discord."""

@@ -1,0 +1,1 @@
+"""Cogs: each groups one concern's commands and listeners, loaded by `setup`."""

@@ -1,0 +1,67 @@
+"""The one path from settings to a loaded index and from a question to an answer.
+
+The CLI, the Discord bot and the benchmarks all go through these functions, so
+what is measured is what users get.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from bot.answer import Answer, answer_question
+from bot.corpus import Corpus, load_corpus
+from bot.index import BM25Params, Index, build_index
+from bot.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedCorpus:
+    """A corpus read from disk, its index, and how long both took."""
+
+    corpus: Corpus
+    index: Index
+    seconds: float
+
+
+def load_index(settings: Settings) -> LoadedCorpus:
+    """Read `settings.corpus_dir` and index it (blocking: run it off the event loop).
+
+    Raises `CorpusError` for a missing folder or a corpus with nothing to index.
+    """
+    started = time.perf_counter()
+    corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes)
+    params = BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, epsilon=settings.bm25_epsilon)
+    index = build_index(corpus.documents, params)
+    return LoadedCorpus(corpus, index, time.perf_counter() - started)
+
+
+def ask(index: Index, question: str, settings: Settings, *, k: int | None = None) -> Answer:
+    """Answer one question with the limits and thresholds from settings."""
+    return answer_question(
+        index,
+        question,
+        k=k or settings.top_k,
+        min_coverage=settings.min_coverage,
+        max_question_chars=settings.max_question_chars,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusChange:
+    """What a reload changed, by document id."""
+
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+    changed: tuple[str, ...]
+
+
+def diff_corpora(old: Index, new: Index) -> CorpusChange:
+    """Documents added, removed and changed (same id, different text) between two indexes."""
+    before = {d.id: d.content_hash for d in old.documents}
+    after = {d.id: d.content_hash for d in new.documents}
+    return CorpusChange(
+        added=tuple(sorted(after.keys() - before.keys())),
+        removed=tuple(sorted(before.keys() - after.keys())),
+        changed=tuple(sorted(i for i in before.keys() & after.keys() if before[i] != after[i])),
+    )

@@ -1,0 +1,110 @@
+"""The analyzer: one place that turns text into sentences and search terms.
+
+Sentences and questions go through the same `terms` function, so a question
+word and a corpus word meet as the same stem.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import pysbd
+import Stemmer
+
+# Snowball's English stop word list, the one its stemmer was designed with, less
+# the contractions (words split at apostrophes, so "don't" arrives as "don" + "t").
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his
+    himself she her hers herself it its itself they them their theirs themselves what
+    which who whom this that these those am is are was were be been being have has had
+    having do does did doing would should could ought cannot a an the and but if or
+    because as until while of at by for with about against between into through during
+    before after above below to from up down in out on off over under again further then
+    once here there when where why how all any both each few more most other some such
+    no nor not only own same so than too very s t d ll m re ve don can will just
+    """.split()
+)
+
+# Curly quotes and primes that NFKC leaves alone but people type interchangeably.
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
+
+# A dotted acronym (U.S., U.N.) or a run of letters and digits. Apostrophes and
+# hyphens split words: "China's" -> "China" + "s" (a stop word), "US-China" -> "US", "China".
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+")
+
+
+def normalize(text: str) -> str:
+    """NFKC, straight quotes and single spaces: the form every other step sees."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return " ".join(text.split())
+
+
+@cache
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A word of a text, where it stands, and the term it indexes as (None: a stop word)."""
+
+    start: int
+    end: int
+    term: str | None
+
+
+def _term(surface: str) -> str | None:
+    word = surface.replace(".", "") if "." in surface else surface
+    # An all-capitals word of two or more letters is an acronym: "US" is the
+    # country, not the pronoun "us", so it is never dropped as a stop word.
+    is_acronym = len(word) > 1 and word.isupper()
+    folded = word.casefold()
+    if not is_acronym and folded in STOP_WORDS:
+        return None
+    stemmed: str = _stemmer().stemWord(folded)
+    return stemmed
+
+
+def words(text: str) -> Iterator[Word]:
+    """Every word of `text` (already normalized) with its search term."""
+    for match in _WORD.finditer(text):
+        yield Word(match.start(), match.end(), _term(match.group()))
+
+
+def terms(text: str) -> list[str]:
+    """The search terms of `text`, in order, repeats kept (BM25 counts them)."""
+    return [word.term for word in words(normalize(text)) if word.term is not None]
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split one paragraph of news prose into sentences.
+
+    pysbd handles what news needs: titles and abbreviations (U.S., Maj. Gen.,
+    Dr., Jr., Jan.), initials, decimals and quotations.
+    """
+    paragraph = normalize(paragraph)
+    if not paragraph:
+        return []
+    return [s.strip() for s in _segmenter().segment(paragraph) if s.strip()]

@@ -1,0 +1,187 @@
+"""Asking in a channel and with /ask: what the asker sees, and who gets pinged (nobody)."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import simcord
+
+from bot import create_bot
+from tests.discord.conftest import World, make_settings, requests_to, sent_bodies
+
+QUESTION = "who led the Chinese delegation?"
+
+
+async def test_a_mention_gets_a_reply_with_quotes_and_citations(world: World) -> None:
+    me = world.env.bot.user
+    asked = await world.alice.send(world.channel, f"<@{me.id}> {QUESTION}")
+
+    reply = world.channel.last_message
+    assert reply.author.id == me.id
+    assert reply.reference is not None and reply.reference.message_id == asked.id
+    [embed] = reply.embeds
+    assert embed.title == QUESTION
+    assert "Song Yanchao" in embed.description.split("\n\n")[0]
+    assert "**delegation**" in embed.description  # matched words in bold
+    assert "[1]" in embed.description
+    assert embed.fields[0].name.startswith("[1] ")
+    assert "sentence " in embed.fields[0].value
+
+
+async def test_the_bot_shows_typing_while_it_answers(world: World) -> None:
+    await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
+    assert requests_to(world.env, "POST", f"/channels/{world.channel.id}/typing")
+
+
+async def test_messages_not_for_the_bot_are_ignored(world: World) -> None:
+    await world.alice.send(world.channel, QUESTION)  # not a watched channel, no mention
+    role = world.guild.create_role("Everyone who reads")
+    await world.alice.send(world.channel, f"<@&{role.id}> {QUESTION}")  # a role, not the bot
+    assert [m.author.id for m in world.channel.history()] == [world.alice.id] * 2
+
+
+async def test_a_question_in_a_watched_channel_is_answered(world: World) -> None:
+    watched = world.guild.create_text_channel("ask-here")
+    settings = make_settings(world.env.bot.settings.corpus_dir, watch_channel_ids=[watched.id])
+    await world.env.restart_bot(create_bot(settings))
+
+    await world.alice.send(watched, QUESTION)
+    await world.alice.send(watched, "thanks, that helps")  # not a question: no reply
+
+    authors = [m.author.id for m in watched.history()]
+    assert authors == [world.alice.id, world.env.bot.user.id, world.alice.id]
+    assert "Song Yanchao" in watched.history()[1].embeds[0].description
+
+
+async def test_messages_from_bots_and_webhooks_are_ignored(world: World) -> None:
+    other_bot = world.guild.add_member(world.env.create_user("otherbot", bot=True))
+    me = world.env.bot.user
+    await other_bot.send(world.channel, f"<@{me.id}> {QUESTION}")
+    hook = world.guild.create_webhook(world.channel, "news-feed")
+    await hook.send(f"<@{me.id}> {QUESTION}")
+    assert all(m.author.id != me.id for m in world.channel.history())
+
+
+async def test_without_message_content_mentions_are_still_answered(
+    world: World, caplog: object
+) -> None:
+    settings = make_settings(
+        world.env.bot.settings.corpus_dir,
+        message_content_intent=False,
+        watch_channel_ids=[world.channel.id],
+    )
+    with caplog.at_level(logging.WARNING):  # type: ignore[attr-defined]
+        await world.env.restart_bot(create_bot(settings))
+    assert "message content intent is off" in caplog.text  # type: ignore[attr-defined]
+
+    await world.alice.send(world.channel, QUESTION)  # content hidden from the bot: no reply
+    await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
+    authors = [m.author.id for m in world.channel.history()]
+    assert authors == [world.alice.id, world.alice.id, world.env.bot.user.id]
+
+
+async def test_ask_answers_publicly_after_deferring(world: World) -> None:
+    result = await world.alice.slash(world.channel, "ask", question=QUESTION)
+
+    assert result.acknowledged and not result.ephemeral
+    assert "Song Yanchao" in result.response.embeds[0].description
+    callbacks = requests_to(world.env, "POST", "/interactions/")
+    assert callbacks[0].json["type"] == 5  # deferred before any work
+
+
+async def test_ask_private_is_seen_by_the_asker_only(world: World) -> None:
+    result = await world.alice.slash(world.channel, "ask", question=QUESTION, private=True)
+    assert result.ephemeral
+    assert world.channel.history() == []
+    assert [m.id for m in world.channel.history(viewer=world.alice)] == [result.response.id]
+
+
+async def test_ask_declares_its_length_limit(world: World) -> None:
+    try:
+        await world.alice.slash(world.channel, "ask", question="x" * 501)
+    except simcord.OptionError as error:
+        assert error.code == "option-length"
+    else:
+        raise AssertionError("a 501-character question was accepted by Discord")
+
+
+async def test_a_question_the_corpus_cannot_answer_is_declined_with_closest_sources(
+    world: World,
+) -> None:
+    result = await world.alice.slash(world.channel, "ask", question="What is the recipe for pancakes?")
+    assert result.response.embeds == []
+    assert result.response.content.startswith("Not in the corpus")
+
+    result = await world.alice.slash(world.channel, "ask", question="When did the delegation eat pancakes?")
+    assert "Closest sources:" in result.response.content
+
+
+async def test_everyone_in_a_question_pings_nobody(world: World) -> None:
+    me = world.env.bot.user
+    await world.alice.send(world.channel, f"<@{me.id}> @everyone {QUESTION}")
+    await world.alice.slash(world.channel, "ask", question=f"@everyone <@{world.alice.id}> {QUESTION}")
+
+    bodies = sent_bodies(world.env)
+    assert len(bodies) >= 2
+    for body in bodies:
+        assert body["allowed_mentions"]["parse"] == []
+        assert not body["allowed_mentions"].get("replied_user")
+        assert not body["allowed_mentions"].get("users") and not body["allowed_mentions"].get("roles")
+
+
+async def test_the_cooldown_sends_a_private_note_with_the_wait(world: World) -> None:
+    settings = make_settings(world.env.bot.settings.corpus_dir, question_cooldown_seconds=60)
+    await world.env.restart_bot(create_bot(settings))
+
+    first = await world.alice.slash(world.channel, "ask", question=QUESTION)
+    second = await world.alice.slash(world.channel, "ask", question=QUESTION)
+
+    assert first.response.embeds
+    assert second.ephemeral
+    assert "again in 60 s" in second.response.content or "again in 59 s" in second.response.content
+    other = await world.admin.slash(world.channel, "ask", question=QUESTION)  # per user
+    assert other.response.embeds
+
+
+async def test_an_unexpected_error_gets_an_apology_and_the_bot_carries_on(
+    world: World, monkeypatch: object, caplog: object
+) -> None:
+    import bot.discord.cogs.ask as ask_cog
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(ask_cog, "ask", broken)  # type: ignore[attr-defined]
+    with caplog.at_level(logging.ERROR):  # type: ignore[attr-defined]
+        failed = await world.alice.slash(world.channel, "ask", question=QUESTION)
+    simcord.assert_error(world.env, RuntimeError, contains="index exploded")
+    assert "index exploded" in caplog.text  # type: ignore[attr-defined]  # the log has the traceback
+
+    # /ask had deferred publicly, so the apology fills in its "thinking..." message.
+    assert "Sorry" in failed.response.content and "exploded" not in failed.response.content
+
+    private = await world.alice.slash(world.channel, "ask", question=QUESTION, private=True)
+    simcord.assert_error(world.env, RuntimeError, contains="index exploded")
+    assert private.response.ephemeral and "Sorry" in private.response.content
+
+    monkeypatch.undo()  # type: ignore[attr-defined]
+    works = await world.alice.slash(world.channel, "ask", question=QUESTION)
+    assert works.response.embeds
+
+
+async def test_answers_are_logged_with_timing(world: World, caplog: object) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.discord.cogs.ask"):  # type: ignore[attr-defined]
+        await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("answered")]  # type: ignore[attr-defined]
+    assert f"channel={world.channel.id}" in line and "answered=True" in line and "ms=" in line
+
+
+def test_create_bot_shards_when_asked(tmp_path: object) -> None:
+    from pathlib import Path
+
+    settings = make_settings(Path("corpus"), shard_count=2, shard_ids=[0, 1])
+    bot = create_bot(settings)
+    assert isinstance(bot, discord.AutoShardedClient)
+    assert bot.shard_count == 2 and bot.shard_ids == [0, 1]
+    assert not isinstance(create_bot(make_settings(Path("corpus"))), discord.AutoShardedClient)
