@@ -20,6 +20,11 @@ NOT_IN_CORPUS = "not in the corpus"
 # Two sentences sharing this share of their terms (Jaccard) say the same thing:
 # captions repeated under a photo, a quote given twice.
 _NEAR_DUPLICATE = 0.8
+# A sentence opening with one of these leans on the one before it for its subject.
+_PRONOUNS = frozenset(
+    "he she it they this these those that his her its their him them such".split()
+)
+
 # How many more hits than passages to ask the index for, so that dropping
 # near-duplicates and weak matches still leaves enough to quote.
 _SEARCH_SLACK = 4
@@ -34,6 +39,15 @@ class Passage:
     matched: frozenset[str]
     source_number: int
     """1-based number of its document in `Answer.sources`."""
+    lead_in: Sentence | None = None
+    """The sentence before, quoted too when this one opens with a pronoun."""
+
+    @property
+    def text(self) -> str:
+        """What is quoted: the sentence, after its lead-in when there is one."""
+        if self.lead_in is None:
+            return self.sentence.text
+        return f"{self.lead_in.text} {self.sentence.text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +72,24 @@ def _is_near_duplicate(a: Sentence, b: Sentence) -> bool:
     return bool(union) and len(a_terms & b_terms) / len(union) >= _NEAR_DUPLICATE
 
 
+def lead_in(index: Index, sentence: Sentence) -> Sentence | None:
+    """The previous sentence of the same paragraph, if `sentence` opens with a pronoun."""
+    first_word = sentence.text.split(maxsplit=1)[0].strip("\"'(").casefold()
+    if first_word not in _PRONOUNS:
+        return None
+    previous = index.previous_sentence(sentence)
+    if previous is None or previous.paragraph != sentence.paragraph:
+        return None
+    return previous
+
+
 def compose(
     question: str,
     hits: list[Hit],
+    index: Index,
     *,
     k: int,
     min_coverage: float,
-    corpus_version: str,
 ) -> Answer:
     """Choose up to `k` passages from ranked hits, or decline.
 
@@ -72,16 +97,19 @@ def compose(
     question's term weight; a sentence nearly identical to one already chosen
     is skipped.
     """
+    corpus_version = index.version
     if not terms(question):
         return Answer(question, False, (), (), corpus_version, reason=NOTHING_TO_SEARCH)
     chosen: list[Hit] = []
     for hit in hits:
         if len(chosen) == k:
             break
-        if hit.coverage < min_coverage:
+        if hit.context_coverage < min_coverage:
             continue
         if any(_is_near_duplicate(hit.sentence, c.sentence) for c in chosen):
             continue
+        if any(hit.sentence in (c.sentence, lead_in(index, c.sentence)) for c in chosen):
+            continue  # already quoted, as a passage or as a passage's lead-in
         chosen.append(hit)
     if not chosen:
         closest = tuple(dict.fromkeys(h.sentence.document for h in hits[:3]))
@@ -89,11 +117,17 @@ def compose(
             question, False, (), (), corpus_version, reason=NOT_IN_CORPUS, closest=closest
         )
     sources = tuple(dict.fromkeys(h.sentence.document for h in chosen))
-    passages = tuple(
-        Passage(h.sentence, h.score, h.matched, sources.index(h.sentence.document) + 1)
-        for h in chosen
-    )
-    return Answer(question, True, passages, sources, corpus_version)
+    passages = []
+    quoted: set[Sentence] = {h.sentence for h in chosen}
+    for hit in chosen:
+        before = lead_in(index, hit.sentence)
+        if before in quoted:
+            before = None  # quoted already: do not repeat it
+        elif before is not None:
+            quoted.add(before)
+        number = sources.index(hit.sentence.document) + 1
+        passages.append(Passage(hit.sentence, hit.score, hit.matched, number, lead_in=before))
+    return Answer(question, True, tuple(passages), sources, corpus_version)
 
 
 def answer_question(
@@ -115,4 +149,4 @@ def answer_question(
         )
         return Answer(question, False, (), (), index.version, reason=reason)
     hits = index.search(question, k * _SEARCH_SLACK)
-    return compose(question, hits, k=k, min_coverage=min_coverage, corpus_version=index.version)
+    return compose(question, hits, index, k=k, min_coverage=min_coverage)

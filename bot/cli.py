@@ -94,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings)
     if command == "check":
         return _check(settings, sys.stdout)
+    if command == "ask" and not args.question and not args.json:
+        return _fail("ask needs a question, or --json to read questions from standard input")
     try:
         loaded = load_index(settings)
     except CorpusError as error:
@@ -124,8 +126,6 @@ def _ask(
 ) -> int:
     question = " ".join(args.question)
     if question or not args.json:
-        if not question:
-            return _fail("ask needs a question, or --json to read questions from standard input")
         answer = ask(loaded.index, question, settings, k=args.k)
         text = json.dumps(answer_to_json(answer), ensure_ascii=False) if args.json else None
         print(text if text is not None else render_text(answer), file=out)

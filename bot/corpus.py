@@ -59,6 +59,12 @@ class Document:
     url: str | None = None
     published: str | None = None
     content_hash: str = ""
+    """A hash of the title and paragraphs; computed when not given."""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            digest = hashlib.sha256("\n".join([self.title, *self.paragraphs]).encode())
+            object.__setattr__(self, "content_hash", digest.hexdigest())
 
     def metadata(self) -> dict[str, str]:
         """The optional metadata this document has, by key."""
@@ -104,7 +110,7 @@ _CHROME = re.compile(
       | your\ e-?mail\ address\ will\ not\ be\ published\b.*
       | required\ fields\ are\ marked\b.*
       | advertisement
-      | .{0,120}\bno\ comments?\ on\ .*
+      | (?-i:.{0,120}\bNo\ Comments?\ on\ .*[^.!?])
       | \d+\ comments?
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -122,8 +128,9 @@ _FOOTER = re.compile(
 )
 
 # "Copyright © 2014-2025 Example Media. All rights reserved." -> "Example Media"
+# "Copyright" alone may open a sentence about copyright; a notice has a symbol or a year.
 _COPYRIGHT = re.compile(
-    r"^(?:copyright|©|\(c\))(?:\s*(?:©|\(c\)))?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*"
+    r"^(?:©|\(c\)|copyright\s*(?:©|\(c\)|(?=\d{4})))\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*"
     r"(?P<holder>.*?)[\s.,]*(?:all rights reserved\.?)?$",
     re.IGNORECASE,
 )
@@ -159,7 +166,8 @@ _SENTENCE_END = tuple(".!?\"')]:;")
 
 _MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKDOWN_PREFIX = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+]\s+(?=\S))")
-_MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# Emphasis markers around words, not underscores inside them (snake_case stays).
+_MARKDOWN_EMPHASIS = re.compile(r"(?<!\w)(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1(?!\w)")
 
 
 def _parse_date(text: str) -> str:
@@ -301,14 +309,8 @@ def _make_document(
     for key in METADATA_KEYS:
         if (value := _metadata_value(given.get(key))) is not None:
             metadata[key] = value
-    digest = hashlib.sha256("\n".join([title, *cleaned.paragraphs]).encode()).hexdigest()
     return Document(
-        id=doc_id,
-        title=title,
-        paragraphs=tuple(cleaned.paragraphs),
-        source=source,
-        content_hash=digest,
-        **metadata,
+        id=doc_id, title=title, paragraphs=tuple(cleaned.paragraphs), source=source, **metadata
     )
 
 
@@ -402,7 +404,10 @@ def load_corpus(folder: Path, *, max_file_bytes: int) -> Corpus:
         first_with_hash[document.content_hash] = document.source
         documents.append(document)
 
-    for item in _candidate_files(folder):
+    def path_of(item: Path | SkippedFile) -> str:
+        return item.path if isinstance(item, SkippedFile) else item.relative_to(folder).as_posix()
+
+    for item in sorted(_candidate_files(folder), key=path_of):
         if isinstance(item, SkippedFile):
             skipped.append(item)
             continue

@@ -1,10 +1,8 @@
-"""Documents -> sentences -> an immutable BM25 index -> hits.
+"""Documents -> sentences -> an immutable index -> ranked hits.
 
-Ranking is rank-bm25's BM25Okapi over sentences, with its sharp edges guarded:
-an empty corpus is refused before it divides by zero, and idf values that come
-out zero or negative (a term in half or more of the sentences, or any term of a
-one-sentence corpus) are raised to a small positive floor so that containing a
-question term never lowers a sentence's score.
+A sentence's rank combines its own BM25Okapi score with the evidence around it
+(see `Ranking`); whether it is good enough to quote is decided later, in
+`bot.answer`, from the question terms it actually contains.
 """
 
 from __future__ import annotations
@@ -13,27 +11,16 @@ import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
-from rank_bm25 import BM25Okapi
 
+from bot.bm25 import BM25Params, SparseBM25, build_bm25
 from bot.corpus import CorpusError, Document
+from bot.cues import answer_type, has_answer_type
 from bot.text import split_sentences, terms
 
-# The idf given to a term whose rank-bm25 idf is not positive, when the
-# epsilon floor (epsilon * average idf) is not positive either.
-_MIN_IDF = 1e-6
-
-
-@dataclass(frozen=True, slots=True)
-class BM25Params:
-    """BM25Okapi's parameters (see rank-bm25)."""
-
-    k1: float = 1.5
-    b: float = 0.75
-    epsilon: float = 0.25
+__all__ = ["BM25Params", "Hit", "Index", "Ranking", "Sentence", "build_index", "split_document"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +43,21 @@ class Hit:
     """The question's terms that the sentence contains."""
     coverage: float
     """Share of the question's term weight (idf) that the sentence contains, 0..1."""
+    context_coverage: float
+    """The same share for the sentence and its paragraph together, 0..1: the evidence
+    a reader gets, since a sentence often names its subject only in the one before."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How much the evidence around a sentence adds to its own BM25 score."""
+
+    paragraph_weight: float = 1.0
+    """Times the BM25 score of the sentence's paragraph (as a short document)."""
+    answer_type_bonus: float = 0.3
+    """Relative bonus for a sentence holding the kind of answer asked for (see bot.cues)."""
+    rerank_depth: int = 30
+    """How many of the best sentences by BM25 evidence the bonuses may reorder."""
 
 
 def split_document(document: Document) -> list[Sentence]:
@@ -80,11 +82,11 @@ class Index:
     sentences: tuple[Sentence, ...]
     version: str
     """A short hash of the indexed text and the BM25 parameters."""
-    _bm25: BM25Okapi
-    _terms: tuple[frozenset[str], ...]
-    """Each sentence's set of terms."""
-    _postings: Mapping[str, npt.NDArray[np.int64]]
-    """term -> indices of the sentences containing it."""
+    ranking: Ranking
+    _sentence_bm25: SparseBM25
+    _paragraph_bm25: SparseBM25
+    _paragraph_of: npt.NDArray[np.int32]
+    """Sentence index -> index of its paragraph in `_paragraph_bm25`."""
     _by_document: Mapping[str, tuple[Sentence, ...]]
 
     def document(self, doc_id: str) -> Document | None:
@@ -93,8 +95,15 @@ class Index:
         return found[0].document if found else None
 
     def sentences_of(self, doc_id: str) -> tuple[Sentence, ...]:
-        """A document's sentences in reading order (empty for an unknown id)."""
+        """All of a document's sentences in reading order, searchable or not (empty for an
+        unknown id): `sentences_of(id)[n - 1]` has position n."""
         return self._by_document.get(doc_id, ())
+
+    def previous_sentence(self, sentence: Sentence) -> Sentence | None:
+        """The sentence before this one in its document, if any."""
+        siblings = self._by_document.get(sentence.document.id, ())
+        at = sentence.position - 2  # positions are 1-based
+        return siblings[at] if 0 <= at < len(siblings) else None
 
     def term_weight(self, term: str) -> float:
         """How much a question term counts when judging whether a sentence answers.
@@ -104,49 +113,65 @@ class Index:
         things the corpus never mentions is recognised as unanswered.
         """
         total = len(self.sentences)
-        containing = len(self._postings.get(term, ()))
+        containing = self._sentence_bm25.document_frequency(term)
         return math.log(1 + (total - containing + 0.5) / (containing + 0.5))
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The best `k` sentences that share at least one term with the question."""
         question_terms = list(dict.fromkeys(terms(question)))
-        known = [t for t in question_terms if t in self._postings]
+        known = [t for t in question_terms if self._sentence_bm25.document_frequency(t)]
         if not known or k <= 0:
             return []
-        candidates = np.unique(np.concatenate([self._postings[t] for t in known]))
-        scores = np.asarray(self._bm25.get_scores(known), dtype=np.float64)[candidates]
+        ranking = self.ranking
+        candidates, scores = self._sentence_bm25.scores(known)
+        if ranking.paragraph_weight:
+            scores = scores + ranking.paragraph_weight * self._paragraph_scores(known, candidates)
         # Highest score first; equal scores keep reading order (stable sort).
-        ranked = np.argsort(-scores, kind="stable")[:k]
+        ranked = np.argsort(-scores, kind="stable")[: max(k, ranking.rerank_depth)]
         weights = {t: self.term_weight(t) for t in question_terms}
-        total_weight = sum(weights.values())
+        kind = answer_type(question)
+        question_set = frozenset(question_terms)
         hits = []
         for rank in ranked:
             position = int(candidates[rank])
-            matched = self._terms[position].intersection(question_terms)
+            sentence = self.sentences[position]
+            matched = frozenset(t for t in known if _contains(self._sentence_bm25, position, t))
+            paragraph = int(self._paragraph_of[position])
+            in_context = {t for t in known if _contains(self._paragraph_bm25, paragraph, t)}
+            bonus = 1.0
+            if kind is not None and has_answer_type(sentence.text, kind, question_set):
+                bonus += ranking.answer_type_bonus
             hits.append(
                 Hit(
-                    sentence=self.sentences[position],
-                    score=float(scores[rank]),
+                    sentence=sentence,
+                    score=float(scores[rank]) * bonus,
                     matched=matched,
-                    coverage=sum(weights[t] for t in matched) / total_weight,
+                    coverage=_share(weights, matched),
+                    context_coverage=_share(weights, in_context | matched),
                 )
             )
-        return hits
+        hits.sort(key=lambda hit: -hit.score)  # stable: ties keep the BM25 order
+        return hits[:k]
+
+    def _paragraph_scores(
+        self, known: list[str], candidates: npt.NDArray[np.int32]
+    ) -> npt.NDArray[np.float64]:
+        paragraphs, paragraph_scores = self._paragraph_bm25.scores(known)
+        by_paragraph = np.zeros(self._paragraph_bm25.size, dtype=np.float64)
+        by_paragraph[paragraphs] = paragraph_scores
+        return by_paragraph[self._paragraph_of[candidates]]
 
 
-def _raise_idf_floor(bm25: BM25Okapi, epsilon: float) -> None:
-    """Give every term a positive idf.
+def _share(weights: dict[str, float], found: set[str] | frozenset[str]) -> float:
+    """The share of the question's weight in `found`, summed in the same order as the whole
+    so that finding every term gives exactly 1.0."""
+    return sum(w for t, w in weights.items() if t in found) / sum(weights.values())
 
-    rank-bm25 floors negative idf at epsilon * average idf, but leaves a term
-    in exactly half the sentences at 0, and in a corpus whose average idf is
-    not positive (one sentence, or very few) the floor itself is not positive.
-    """
-    floor = epsilon * bm25.average_idf
-    if floor <= 0:
-        floor = _MIN_IDF
-    for term, idf in bm25.idf.items():
-        if idf <= 0:
-            bm25.idf[term] = floor
+
+def _contains(bm25: SparseBM25, document: int, term: str) -> bool:
+    postings = bm25.postings(term)
+    at = int(np.searchsorted(postings, document))
+    return at < len(postings) and int(postings[at]) == document
 
 
 def corpus_version(documents: Iterable[Document], params: BM25Params) -> str:
@@ -157,7 +182,11 @@ def corpus_version(documents: Iterable[Document], params: BM25Params) -> str:
     return digest.hexdigest()[:12]
 
 
-def build_index(documents: Iterable[Document], params: BM25Params | None = None) -> Index:
+def build_index(
+    documents: Iterable[Document],
+    params: BM25Params | None = None,
+    ranking: Ranking | None = None,
+) -> Index:
     """Split documents into sentences and index them.
 
     Raises `CorpusError` when there is nothing to index: BM25 over no sentences
@@ -167,30 +196,34 @@ def build_index(documents: Iterable[Document], params: BM25Params | None = None)
     documents = tuple(documents)
     sentences: list[Sentence] = []
     sentence_terms: list[list[str]] = []
+    paragraph_terms: list[list[str]] = []
+    paragraph_of: list[int] = []
+    by_document: dict[str, tuple[Sentence, ...]] = {}
     for document in documents:
-        for sentence in split_document(document):
-            if found := terms(sentence.text):  # a sentence of stop words alone matches nothing
-                sentences.append(sentence)
-                sentence_terms.append(found)
+        paragraph_ids: dict[int, int] = {}
+        all_sentences = split_document(document)
+        by_document[document.id] = tuple(all_sentences)
+        for sentence in all_sentences:
+            found = terms(sentence.text)
+            if not found:  # a sentence of stop words alone matches nothing
+                continue
+            if sentence.paragraph not in paragraph_ids:
+                paragraph_ids[sentence.paragraph] = len(paragraph_terms)
+                paragraph_terms.append([])
+            paragraph_terms[paragraph_ids[sentence.paragraph]].extend(found)
+            paragraph_of.append(paragraph_ids[sentence.paragraph])
+            sentences.append(sentence)
+            sentence_terms.append(found)
     if not sentences:
         raise CorpusError("the corpus has no sentences to index")
 
-    bm25 = BM25Okapi(sentence_terms, k1=params.k1, b=params.b, epsilon=params.epsilon)
-    _raise_idf_floor(bm25, params.epsilon)
-    term_sets = tuple(frozenset(t) for t in sentence_terms)
-    postings: dict[str, list[int]] = {}
-    for position, term_set in enumerate(term_sets):
-        for term in term_set:
-            postings.setdefault(term, []).append(position)
-    by_document: dict[str, list[Sentence]] = {d.id: [] for d in documents}
-    for sentence in sentences:
-        by_document[sentence.document.id].append(sentence)
     return Index(
         documents=documents,
         sentences=tuple(sentences),
         version=corpus_version(documents, params),
-        _bm25=bm25,
-        _terms=term_sets,
-        _postings=MappingProxyType({t: np.array(p, dtype=np.int64) for t, p in postings.items()}),
-        _by_document=MappingProxyType({k: tuple(v) for k, v in by_document.items()}),
+        ranking=ranking or Ranking(),
+        _sentence_bm25=build_bm25(sentence_terms, params),
+        _paragraph_bm25=build_bm25(paragraph_terms, params),
+        _paragraph_of=np.array(paragraph_of, dtype=np.int32),
+        _by_document=by_document,
     )

@@ -10,8 +10,9 @@ import time
 from dataclasses import dataclass
 
 from bot.answer import Answer, answer_question
+from bot.bm25 import BM25Params
 from bot.corpus import Corpus, load_corpus
-from bot.index import BM25Params, Index, build_index
+from bot.index import Index, Ranking, build_index
 from bot.settings import Settings
 
 
@@ -32,7 +33,10 @@ def load_index(settings: Settings) -> LoadedCorpus:
     started = time.perf_counter()
     corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes)
     params = BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, epsilon=settings.bm25_epsilon)
-    index = build_index(corpus.documents, params)
+    ranking = Ranking(
+        paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
+    )
+    index = build_index(corpus.documents, params, ranking)
     return LoadedCorpus(corpus, index, time.perf_counter() - started)
 
 

@@ -15,13 +15,15 @@ from bot.text import words
 
 # Characters Discord Markdown gives meaning to inside a line of text.
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]<>#])")
-_LINE_START = re.compile(r"^([-+>#]|\d+\.)")
+_LIST_MARKER = re.compile(r"^([-+>#])")
+_NUMBERED = re.compile(r"^(\d+)\.")  # "1. text" would become a numbered list
 
 
 def escape_markdown(text: str) -> str:
     """Text that Discord shows literally: no bold, links, headings or mention tags from quotes."""
     text = _MARKDOWN.sub(r"\\\1", text)
-    return _LINE_START.sub(r"\\\1", text)
+    text = _LIST_MARKER.sub(r"\\\1", text)
+    return _NUMBERED.sub(r"\1\\.", text)
 
 
 def emphasize(text: str, matched: frozenset[str]) -> str:
@@ -68,9 +70,7 @@ def render_text(answer: Answer) -> str:
     """The answer as the bot would post it, for a terminal."""
     if not answer.answered:
         return decline_message(answer)
-    blocks = [
-        f"> {emphasize(p.sentence.text, p.matched)}\n  {citation(p)}" for p in answer.passages
-    ]
+    blocks = [f"> {emphasize(p.text, p.matched)}\n  {citation(p)}" for p in answer.passages]
     source_lines = [f"[{n}] {source_line(d)}" for n, d in enumerate(answer.sources, start=1)]
     return "\n\n".join(blocks) + "\n\nSources:\n" + "\n".join(source_lines)
 
@@ -93,7 +93,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "reason": answer.reason,
         "passages": [
             {
-                "text": p.sentence.text,
+                "text": p.text,
                 "document_id": p.sentence.document.id,
                 "title": p.sentence.document.title,
                 "score": round(p.score, 6),

@@ -57,13 +57,17 @@ class Settings(BaseSettings):
     """Files larger than this are skipped with a reason instead of loaded."""
 
     # --- Search and answers ----------------------------------------------
-    bm25_k1: float = Field(default=1.5, ge=0)
-    bm25_b: float = Field(default=0.75, ge=0, le=1)
+    bm25_k1: float = Field(default=0.9, ge=0)
+    bm25_b: float = Field(default=0.4, ge=0, le=1)
     bm25_epsilon: float = Field(default=0.25, ge=0)
+    paragraph_weight: float = Field(default=1.0, ge=0)
+    """How much a sentence's paragraph's BM25 score adds to the sentence's own."""
+    answer_type_bonus: float = Field(default=0.3, ge=0)
+    """Relative boost for a sentence holding the kind of answer asked for (who, when, ...)."""
     top_k: int = Field(default=3, ge=1, le=10)
     """How many passages an answer quotes."""
-    min_coverage: float = Field(default=0.5, gt=0, le=1)
-    """Share of the question's term weight a sentence must match to be quoted."""
+    min_coverage: float = Field(default=0.35, gt=0, le=1)
+    """Share of the question's term weight a sentence and its paragraph must hold to be quoted."""
     max_question_chars: PositiveInt = 500
 
     log_level: str = "INFO"
@@ -113,4 +117,4 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as error:
         raise SettingsError(describe_settings_error(error)) from None
     except (OSError, ValueError) as error:  # unreadable or malformed config/bot.toml or .env
-        raise SettingsError(f"cannot read settings: {error}") from None
+        raise SettingsError(f"cannot read settings from {CONFIG_FILE} or .env: {error}") from None

@@ -15,8 +15,9 @@ from functools import cache
 import pysbd
 import Stemmer
 
-# Snowball's English stop word list, the one its stemmer was designed with, less
-# the contractions (words split at apostrophes, so "don't" arrives as "don" + "t").
+# The common English stop word list (NLTK's, from Snowball's), less the contractions
+# (words split at apostrophes, so "don't" arrives as "don" + "t"), plus "us": the
+# pronoun can go because the country is written "US" or "U.S.", kept as an acronym.
 STOP_WORDS = frozenset(
     """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his
@@ -26,7 +27,7 @@ STOP_WORDS = frozenset(
     because as until while of at by for with about against between into through during
     before after above below to from up down in out on off over under again further then
     once here there when where why how all any both each few more most other some such
-    no nor not only own same so than too very s t d ll m re ve don can will just
+    no nor not only own same so than too very s t d ll m re ve don can will just us
     """.split()
 )
 
@@ -52,7 +53,8 @@ _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+")
 
 def normalize(text: str) -> str:
     """NFKC, straight quotes and single spaces: the form every other step sees."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    # Quotes first: NFKC would turn a double prime into two single ones.
+    text = unicodedata.normalize("NFKC", text.translate(_QUOTES))
     return " ".join(text.split())
 
 
@@ -107,4 +109,20 @@ def split_sentences(paragraph: str) -> list[str]:
     paragraph = normalize(paragraph)
     if not paragraph:
         return []
-    return [s.strip() for s in _segmenter().segment(paragraph) if s.strip()]
+    # Cut the paragraph itself where pysbd's sentences start, so no character is lost
+    # even where pysbd drops one (it does after a closing abbreviation: "Gen.?!").
+    starts: list[int] = []
+    cursor = 0
+    for segment in _segmenter().segment(paragraph):
+        found = paragraph.find(segment.strip(), cursor)
+        if found < 0:
+            continue
+        starts.append(found)
+        cursor = found + len(segment.strip())
+    if not starts:
+        return [paragraph]
+    starts[0] = 0
+    ends = [*starts[1:], len(paragraph)]
+    return [
+        paragraph[a:b].strip() for a, b in zip(starts, ends, strict=True) if paragraph[a:b].strip()
+    ]

@@ -56,7 +56,7 @@ def _link(document: Document) -> str:
 def _passage_block(passage: Passage, budget: int) -> str:
     tag = f" [{passage.source_number}]"
     text = _fit_markdown(
-        passage.sentence.text,
+        passage.text,
         budget - len(tag) - 2,
         lambda raw: emphasize(raw, passage.matched),
     )

@@ -109,25 +109,33 @@ async def test_ask_declares_its_length_limit(world: World) -> None:
 async def test_a_question_the_corpus_cannot_answer_is_declined_with_closest_sources(
     world: World,
 ) -> None:
-    result = await world.alice.slash(world.channel, "ask", question="What is the recipe for pancakes?")
+    result = await world.alice.slash(
+        world.channel, "ask", question="What is the recipe for pancakes?"
+    )
     assert result.response.embeds == []
     assert result.response.content.startswith("Not in the corpus")
 
-    result = await world.alice.slash(world.channel, "ask", question="When did the delegation eat pancakes?")
+    result = await world.alice.slash(
+        world.channel, "ask", question="When did the delegation eat pancakes?"
+    )
     assert "Closest sources:" in result.response.content
 
 
 async def test_everyone_in_a_question_pings_nobody(world: World) -> None:
     me = world.env.bot.user
     await world.alice.send(world.channel, f"<@{me.id}> @everyone {QUESTION}")
-    await world.alice.slash(world.channel, "ask", question=f"@everyone <@{world.alice.id}> {QUESTION}")
+    await world.alice.slash(
+        world.channel, "ask", question=f"@everyone <@{world.alice.id}> {QUESTION}"
+    )
 
     bodies = sent_bodies(world.env)
     assert len(bodies) >= 2
     for body in bodies:
         assert body["allowed_mentions"]["parse"] == []
         assert not body["allowed_mentions"].get("replied_user")
-        assert not body["allowed_mentions"].get("users") and not body["allowed_mentions"].get("roles")
+        assert not body["allowed_mentions"].get("users") and not body["allowed_mentions"].get(
+            "roles"
+        )
 
 
 async def test_the_cooldown_sends_a_private_note_with_the_wait(world: World) -> None:

@@ -28,7 +28,9 @@ async def test_sources_lists_every_document(world: World) -> None:
     assert result.response.components == []  # one page: no buttons
 
 
-async def test_sources_over_300_documents_paginates_with_buttons(world: World, tmp_path: Path) -> None:
+async def test_sources_over_300_documents_paginates_with_buttons(
+    world: World, tmp_path: Path
+) -> None:
     folder = tmp_path / "many"
     folder.mkdir()
     write_articles(folder, 300)
@@ -82,12 +84,16 @@ async def test_source_shows_metadata_and_opening_sentences(world: World) -> None
     assert unknown.ephemeral and "No source matches" in unknown.response.content
 
 
-async def test_huge_sentences_and_titles_stay_within_every_limit(world: World, tmp_path: Path) -> None:
+async def test_huge_sentences_and_titles_stay_within_every_limit(
+    world: World, tmp_path: Path
+) -> None:
     folder = tmp_path / "huge"
     folder.mkdir()
     long_title = "Treaty " * 120
     for number in range(3):
-        sentence = "The treaty ** on _cod_ @everyone <@&1> quotas " + f"filler{number} " * 900 + "ending."
+        sentence = (
+            "The treaty ** on _cod_ @everyone <@&1> quotas " + f"filler{number} " * 900 + "ending."
+        )
         (folder / f"huge-{number}.md").write_text(
             f'---\ntitle: "{long_title}{number}"\npublisher: "{"P" * 400}"\n'
             f'author: "{"A" * 400}"\nurl: "https://example.com/{"x" * 300}"\n---\n{sentence}\n',

@@ -1,0 +1,146 @@
+"""Does the first quote hold the answer? SQuAD v1.1 dev through the product's answer path.
+
+    python bench/squad.py [--zip ../shared/data/squad-dev-v1.1.json.zip] [--sample N] [--seed S]
+
+The 48 articles become a corpus (one .txt document per article: the title, then
+its paragraphs), loaded and indexed by `bot.pipeline.load_index`; every question
+is asked of the whole corpus with `bot.pipeline.ask`, exactly as `ask` runs it.
+A passage is a hit when it contains one of the question's gold answers.
+
+Printed in the same run, on the same sentences and questions: the baseline,
+rank-bm25 BM25Okapi over lowercase whitespace tokens, top 3 by score.
+
+Then the no-answer decision: a corpus of the first half of the articles is asked
+the questions of the second half, which it cannot answer; the share declined
+is printed with the share of answerable questions declined above.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.pipeline import ask, load_index  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.text import normalize  # noqa: E402
+
+
+def load_squad(path: Path) -> list[dict[str, object]]:
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".json"))
+        return list(json.loads(archive.read(name))["data"])
+
+
+def write_corpus(articles: list[dict[str, object]], folder: Path) -> None:
+    for number, article in enumerate(articles):
+        title = str(article["title"]).replace("_", " ")
+        paragraphs = [str(p["context"]).strip() for p in article["paragraphs"]]  # type: ignore[index]
+        text = title + "\n\n" + "\n\n".join(paragraphs) + "\n"
+        (folder / f"{number:02}.txt").write_text(text, encoding="utf-8")
+
+
+def contains_answer(text: str, answers: list[str]) -> bool:
+    folded = text.casefold()
+    return any(answer in folded for answer in answers)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--zip", type=Path, default=ROOT.parent / "shared/data/squad-dev-v1.1.json.zip"
+    )
+    parser.add_argument("--sample", type=int, default=0, help="ask N random questions (0: all)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    articles = load_squad(args.zip)
+    questions = [
+        (str(qa["question"]), sorted({normalize(a["text"]).casefold() for a in qa["answers"]}))
+        for article in articles
+        for paragraph in article["paragraphs"]  # type: ignore[attr-defined]
+        for qa in paragraph["qas"]
+    ]
+    if args.sample:
+        questions = random.Random(args.seed).sample(questions, args.sample)
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_corpus(articles, Path(folder))
+        settings = Settings(corpus_dir=Path(folder))
+        loaded = load_index(settings)
+    index = loaded.index
+    texts = [s.text for s in index.sentences]
+    baseline = BM25Okapi([t.lower().split() for t in texts])
+
+    ours = [0, 0]
+    base = [0, 0]
+    declined = 0
+    ours_ms: list[float] = []
+    base_ms: list[float] = []
+    for question, answers in questions:
+        started = time.perf_counter()
+        answer = ask(index, question, settings, k=3)
+        ours_ms.append((time.perf_counter() - started) * 1000)
+        quoted = [p.text for p in answer.passages]
+        declined += not answer.answered
+        ours[0] += any(contains_answer(t, answers) for t in quoted[:1])
+        ours[1] += any(contains_answer(t, answers) for t in quoted[:3])
+
+        started = time.perf_counter()
+        scores = baseline.get_scores(question.lower().split())
+        top = np.argsort(-scores, kind="stable")[:3]
+        base_ms.append((time.perf_counter() - started) * 1000)
+        base[0] += contains_answer(texts[top[0]], answers)
+        base[1] += any(contains_answer(texts[i], answers) for i in top)
+
+    n = len(questions)
+    print(
+        f"SQuAD v1.1 dev: {len(articles)} articles, {len(index.sentences)} sentences, "
+        f"{n} questions; index built in {loaded.seconds:.1f} s"
+    )
+    print(f"{'':28} {'acc@1':>7} {'acc@3':>7} {'median ms':>10}")
+    print(
+        f"{'baseline (rank-bm25, ws)':28} {base[0] / n:7.3f} {base[1] / n:7.3f} "
+        f"{statistics.median(base_ms):10.2f}"
+    )
+    print(
+        f"{'newsqa (ask)':28} {ours[0] / n:7.3f} {ours[1] / n:7.3f} "
+        f"{statistics.median(ours_ms):10.2f}"
+    )
+    print(f"answerable questions declined: {declined} of {n} ({declined / n:.1%})")
+
+    half = len(articles) // 2
+    held_out = [
+        str(qa["question"])
+        for article in articles[half:]
+        for paragraph in article["paragraphs"]  # type: ignore[attr-defined]
+        for qa in paragraph["qas"]
+    ]
+    if args.sample:
+        held_out = random.Random(args.seed).sample(held_out, min(args.sample, len(held_out)))
+    with tempfile.TemporaryDirectory() as folder:
+        write_corpus(articles[:half], Path(folder))
+        half_settings = Settings(corpus_dir=Path(folder))
+        half_index = load_index(half_settings).index
+    refused = sum(not ask(half_index, q, half_settings).answered for q in held_out)
+    print(
+        f"unanswerable (articles {half + 1}-{len(articles)} asked of articles 1-{half}): "
+        f"declined {refused} of {len(held_out)} ({refused / len(held_out):.1%})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Core fixtures: the repository root, documents made in code, the bundled index,
+and an environment free of the host's settings. Discord fixtures live in
+tests/discord/conftest.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import Corpus, Document, load_corpus
+from bot.index import Index, build_index
+from bot.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root, wherever pytest is started from."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def bundled_corpus() -> Corpus:
+    return load_corpus(REPO_ROOT / "corpus", max_file_bytes=5_000_000)
+
+
+@pytest.fixture(scope="module")
+def bundled_index(bundled_corpus: Corpus) -> Index:
+    """The bundled corpus indexed with default BM25 parameters, built once per module."""
+    return build_index(bundled_corpus.documents)
+
+
+MakeDocument = Callable[..., Document]
+
+
+@pytest.fixture
+def make_document() -> MakeDocument:
+    """Build a Document in code: `make_document("id", "Paragraph one.", publisher="X")`."""
+
+    def make(doc_id: str, *paragraphs: str, title: str | None = None, **metadata: str) -> Document:
+        title = title or doc_id.replace("-", " ").title()
+        return Document(doc_id, title, paragraphs, source=f"{doc_id}.md", **metadata)
+
+    return make
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No setting comes from the host's environment (DISCORD_TOKEN, TOP_K, ... any case)."""
+    names = set(Settings.model_fields)
+    for key in list(os.environ):
+        if key.lower() in names:
+            monkeypatch.delenv(key, raising=False)

@@ -1,0 +1,262 @@
+"""The BM25 sentence index: building, searching, immutability and versions."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rank_bm25 import BM25Okapi
+
+from bot.corpus import CorpusError, Document, load_corpus
+from bot.index import BM25Params, Index, build_index
+from bot.text import terms
+
+MakeDocument = Callable[..., Document]
+
+
+def texts(hits: list) -> list[str]:
+    return [hit.sentence.text for hit in hits]
+
+
+def lucene_idf(total: int, containing: int) -> float:
+    return math.log(1 + (total - containing + 0.5) / (containing + 0.5))
+
+
+@pytest.fixture
+def four(make_document: MakeDocument) -> Index:
+    """Four sentences; "talks" is in exactly half of them."""
+    return build_index(
+        [
+            make_document("a", "Alpha talks began. Beta talks ended."),
+            make_document("b", "Gamma prices rose. Delta prices fell sharply."),
+        ]
+    )
+
+
+# --- building ----------------------------------------------------------------------
+
+
+def test_sentences_are_numbered_in_reading_order(make_document: MakeDocument) -> None:
+    index = build_index(
+        [make_document("a", "First one here. Second one here.", "Third one in a new paragraph.")]
+    )
+    assert [(s.position, s.paragraph, s.text) for s in index.sentences_of("a")] == [
+        (1, 1, "First one here."),
+        (2, 1, "Second one here."),
+        (3, 2, "Third one in a new paragraph."),
+    ]
+
+
+def test_empty_corpus_raises_corpus_error_not_zero_division() -> None:
+    with pytest.raises(CorpusError, match="no sentences"):
+        build_index([])
+
+
+def test_corpus_of_stop_words_only_raises_corpus_error(make_document: MakeDocument) -> None:
+    with pytest.raises(CorpusError, match="no sentences"):
+        build_index([make_document("a", "It is what it is. Who are they?", "And so on.")])
+
+
+def test_stop_word_sentences_are_left_out_of_the_index(make_document: MakeDocument) -> None:
+    index = build_index([make_document("a", "It is what it is. The treaty was signed.")])
+    assert [s.text for s in index.sentences] == ["The treaty was signed."]
+
+
+def test_one_sentence_corpus_searches_with_a_positive_score(make_document: MakeDocument) -> None:
+    index = build_index([make_document("a", "The treaty was signed in Geneva.")])
+    [hit] = index.search("Where was the treaty signed?", k=3)
+    assert hit.sentence.text == "The treaty was signed in Geneva."
+    assert hit.score > 0
+    assert hit.coverage == pytest.approx(1.0)
+
+
+def test_term_in_exactly_half_the_sentences_still_scores_positive(four: Index) -> None:
+    hits = four.search("talks", k=4)
+    assert texts(hits) == ["Alpha talks began.", "Beta talks ended."]
+    assert all(hit.score > 0 for hit in hits)
+
+
+def test_raw_rank_bm25_gives_a_half_term_zero_idf() -> None:
+    # Why the index floors idf: without it, containing "talk" would not count at all.
+    raw = BM25Okapi([["alpha", "talk"], ["beta", "talk"], ["gamma", "rose"], ["delta", "fell"]])
+    assert raw.idf["talk"] == 0
+
+
+def test_containing_a_half_term_ranks_a_sentence_above_one_without_it(
+    make_document: MakeDocument,
+) -> None:
+    # "talks" is in 3 of 6 sentences (idf 0 in rank-bm25); "alpha" in 2.
+    index = build_index(
+        [
+            make_document(
+                "a",
+                "Alpha talks began. Beta talks ended. Gamma talks stalled.",
+                "Alpha prices rose. Delta prices fell. Epsilon ships sank.",
+            )
+        ]
+    )
+    hits = index.search("alpha talks", k=6)
+    scores = {hit.sentence.text: hit.score for hit in hits}
+    assert texts(hits)[0] == "Alpha talks began."
+    assert scores["Alpha talks began."] > scores["Alpha prices rose."] > 0
+    assert scores["Beta talks ended."] > 0
+    assert "Delta prices fell." not in scores
+
+
+def test_term_in_most_sentences_still_scores_positive(make_document: MakeDocument) -> None:
+    index = build_index(
+        [make_document("a", "Talks began. Talks ended. Talks stalled. Prices rose.")]
+    )
+    hits = index.search("talks", k=4)
+    assert len(hits) == 3
+    assert all(hit.score > 0 for hit in hits)
+
+
+# --- searching ---------------------------------------------------------------------
+
+
+def test_question_without_known_terms_finds_nothing(four: Index) -> None:
+    assert four.search("zebra giraffe", k=3) == []
+    assert four.search("What is it?", k=3) == []
+    assert four.search("", k=3) == []
+
+
+def test_rank_bm25_get_top_n_would_return_documents_anyway() -> None:
+    # The behaviour search() guards against: unrelated sentences for an unknown word.
+    raw = BM25Okapi([["alpha", "talk"], ["beta", "talk"], ["gamma", "rose"]])
+    assert len(raw.get_top_n(["zebra"], ["a", "b", "c"], n=2)) == 2
+
+
+def test_more_matched_terms_rank_higher(four: Index) -> None:
+    hits = four.search("When alpha talks began?", k=4)
+    assert texts(hits) == ["Alpha talks began.", "Beta talks ended."]
+    assert hits[0].score > hits[1].score
+    assert hits[0].matched == frozenset({"alpha", "talk", "began"})
+    assert hits[1].matched == frozenset({"talk"})
+
+
+def test_k_is_respected(bundled_index: Index) -> None:
+    assert len(bundled_index.search("Chinese military talks", k=2)) == 2
+    assert len(bundled_index.search("Chinese military talks", k=5)) == 5
+    assert bundled_index.search("Chinese military talks", k=0) == []
+
+
+def test_coverage_is_the_share_of_question_term_weight_matched(four: Index) -> None:
+    total = len(four.sentences)
+    alpha, zebra = lucene_idf(total, 1), lucene_idf(total, 0)
+    [hit] = four.search("alpha zebra", k=3)
+    assert hit.matched == frozenset({"alpha"})
+    assert hit.coverage == pytest.approx(alpha / (alpha + zebra))
+    assert four.term_weight("zebra") == pytest.approx(zebra)
+    [full] = four.search("alpha began", k=1)
+    assert full.coverage == pytest.approx(1.0)
+
+
+def test_rare_terms_weigh_more_than_common_ones(four: Index) -> None:
+    assert four.term_weight("zebra") > four.term_weight("alpha") > four.term_weight("talk") > 0
+
+
+def test_equal_scores_keep_reading_order(make_document: MakeDocument) -> None:
+    index = build_index([make_document("a", "Talks one began. Talks two began.")])
+    assert texts(index.search("talks", k=2)) == ["Talks one began.", "Talks two began."]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "chinese",
+                "delegation",
+                "who",
+                "Pentagon",
+                "talks",
+                "brazil",
+                "population",
+                "U.S.",
+                "xie",
+                "the",
+                "?",
+                "song",
+                "led",
+            ]
+        ),
+        max_size=6,
+    )
+)
+def test_hits_only_ever_share_a_term_with_the_question(
+    bundled_index: Index, words: list[str]
+) -> None:
+    question = " ".join(words)
+    question_terms = set(terms(question))
+    for hit in bundled_index.search(question, k=10):
+        assert hit.matched
+        assert hit.matched == question_terms & set(terms(hit.sentence.text))
+        assert 0 < hit.coverage <= 1
+        assert hit.score > 0
+
+
+# --- the index object ------------------------------------------------------------------
+
+
+def test_index_is_immutable(four: Index) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        four.version = "changed"  # type: ignore[misc]
+    with pytest.raises((dataclasses.FrozenInstanceError, AttributeError, TypeError)):
+        four.extra = 1  # type: ignore[attr-defined]
+    assert isinstance(four.sentences, tuple)
+    assert isinstance(four.documents, tuple)
+
+
+def test_document_and_sentences_of_lookups(four: Index) -> None:
+    document = four.document("b")
+    assert isinstance(document, Document)
+    assert document.id == "b"
+    assert [s.text for s in four.sentences_of("b")] == [
+        "Gamma prices rose.",
+        "Delta prices fell sharply.",
+    ]
+    assert all(s.document is document for s in four.sentences_of("b"))
+    assert four.document("nope") is None
+    assert four.sentences_of("nope") == ()
+
+
+def test_document_lookup_finds_a_document_without_indexed_sentences(
+    make_document: MakeDocument,
+) -> None:
+    index = build_index(
+        [make_document("a", "The treaty was signed."), make_document("b", "Who is it?")]
+    )
+    assert [d.id for d in index.documents] == ["a", "b"]
+    assert index.document("b") is not None
+
+
+def _load_index(folder: Path, params: BM25Params | None = None) -> Index:
+    return build_index(load_corpus(folder, max_file_bytes=100_000).documents, params)
+
+
+def test_version_is_stable_for_the_same_text(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Title\n\nThe treaty was signed in Geneva.\n")
+    first = _load_index(tmp_path).version
+    assert _load_index(tmp_path).version == first
+    assert len(first) == 12
+
+
+def test_version_changes_when_text_or_parameters_change(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("Title\n\nThe treaty was signed in Geneva.\n")
+    before = _load_index(tmp_path).version
+    assert _load_index(tmp_path, BM25Params(k1=1.2)).version != before
+    article.write_text("Title\n\nThe treaty was signed in Vienna.\n")
+    assert _load_index(tmp_path).version != before
+
+
+def test_version_of_documents_made_in_code_follows_their_text() -> None:
+    # Regression: without a content_hash given, the version ignored the text.
+    geneva = Document(id="a", title="T", paragraphs=("Signed in Geneva.",), source="a.md")
+    vienna = Document(id="a", title="T", paragraphs=("Signed in Vienna.",), source="a.md")
+    assert build_index([geneva]).version != build_index([vienna]).version
