@@ -1,0 +1,115 @@
+"""The ranking mechanisms kept after measuring them (bench/squad.py), each on a
+small hand-made corpus, with a control showing the mechanism is what makes the
+difference."""
+
+from __future__ import annotations
+
+from bot.answer import answer_question
+from bot.cues import AnswerType, answer_type, has_answer_type
+from bot.index import Ranking, build_index
+from tests.conftest import MakeDocument
+
+OFF = Ranking(paragraph_weight=0.0, answer_type_bonus=0.0)
+
+
+def first_quote(index, question: str) -> str:  # type: ignore[no-untyped-def]
+    answer = answer_question(index, question, k=3, min_coverage=0.01, max_question_chars=500)
+    assert answer.answered
+    return answer.passages[0].text
+
+
+def filler(make_document: MakeDocument) -> list:  # type: ignore[type-arg]
+    """Unrelated documents, so the test terms are rare, as in a real corpus."""
+    return [
+        make_document(f"filler-{n}", f"Farmers harvested {n} tonnes of barley near the river.")
+        for n in range(6)
+    ]
+
+
+def test_a_pronoun_sentence_is_quoted_with_the_sentence_before_it(
+    make_document: MakeDocument,
+) -> None:
+    story = make_document(
+        "cooperative",
+        "Maria Lopez founded the fishing cooperative in 1998. She sold it to a bank in 2010.",
+    )
+    index = build_index([story, *filler(make_document)])
+
+    # Only the second sentence holds the question's terms; alone it names no one.
+    quote = first_quote(index, "Who sold it to a bank in 2010?")
+    assert quote == (
+        "Maria Lopez founded the fishing cooperative in 1998. She sold it to a bank in 2010."
+    )
+
+
+def test_a_sentence_already_quoted_is_not_repeated_as_a_lead_in(
+    make_document: MakeDocument,
+) -> None:
+    story = make_document(
+        "cooperative",
+        "Maria Lopez founded the fishing cooperative in 1998. She sold the cooperative in 2010.",
+    )
+    index = build_index([story, *filler(make_document)])
+    answer = answer_question(
+        index, "fishing cooperative", k=3, min_coverage=0.01, max_question_chars=500
+    )
+    quoted = " ".join(p.text for p in answer.passages)
+    assert quoted.count("Maria Lopez founded") == 1
+
+
+def test_a_who_question_prefers_the_sentence_that_names_someone(
+    make_document: MakeDocument,
+) -> None:
+    ceremony = make_document(
+        "ceremony",
+        "The bravery award was presented at the gala.",
+        "The bravery award was presented by Jane Smith.",
+    )
+    documents = [ceremony, *filler(make_document)]
+    question = "Who presented the bravery award?"
+
+    with_cue = build_index(documents, ranking=Ranking(paragraph_weight=0.0))
+    assert "Jane Smith" in first_quote(with_cue, question)
+    # Control: without the cue, BM25 prefers the shorter sentence.
+    assert "gala" in first_quote(build_index(documents, ranking=OFF), question)
+
+
+def test_a_sentence_is_ranked_with_the_evidence_of_its_paragraph(
+    make_document: MakeDocument,
+) -> None:
+    probes = make_document(
+        "probes",
+        "Astronomers tracked another probe. The probe reached interstellar space in 2013.",
+        "Voyager was launched in 1977 from Florida. The probe reached interstellar space in 2012.",
+    )
+    documents = [probes, *filler(make_document)]
+    question = "When did Voyager reach interstellar space?"
+
+    with_context = build_index(documents, ranking=Ranking(answer_type_bonus=0.0))
+    assert first_quote(with_context, question).endswith("in 2012.")
+    # Control: on its own score alone, the first of two equal sentences wins.
+    assert first_quote(build_index(documents, ranking=OFF), question).endswith("in 2013.")
+
+
+def test_answer_types_are_read_from_the_question_wording() -> None:
+    assert answer_type("Who led the delegation?") is AnswerType.PERSON
+    assert answer_type("When was the tower built?") is AnswerType.DATE
+    assert answer_type("In what year did it open?") is AnswerType.DATE
+    assert answer_type("How many goals did he score?") is AnswerType.NUMBER
+    assert answer_type("How often were the talks held?") is AnswerType.FREQUENCY
+    assert answer_type("Where were the talks held?") is AnswerType.PLACE
+    assert answer_type("What is the recipe for pancakes?") is None
+
+
+def test_a_sentence_has_an_answer_of_the_kind_asked_for() -> None:
+    asked = frozenset({"talk", "led"})
+    assert has_answer_type("The talks were led by Michael Chase.", AnswerType.PERSON, asked)
+    assert not has_answer_type("The talks were led by the team.", AnswerType.PERSON, asked)
+    assert has_answer_type("It opened in March 1889.", AnswerType.DATE, asked)
+    assert not has_answer_type("It opened to great acclaim.", AnswerType.DATE, asked)
+    assert has_answer_type("Forty ships docked.", AnswerType.NUMBER, asked)
+    assert has_answer_type("The talks were once held annually.", AnswerType.FREQUENCY, asked)
+    # The name has to be one the question does not already hold.
+    assert not has_answer_type(
+        "Chase led the talks.", AnswerType.PERSON, frozenset({"chase", "led", "talk"})
+    )
