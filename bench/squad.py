@@ -139,6 +139,17 @@ def main() -> int:
         f"unanswerable (articles {half + 1}-{len(articles)} asked of articles 1-{half}): "
         f"declined {refused} of {len(held_out)} ({refused / len(held_out):.1%})"
     )
+
+    # How the min_coverage setting trades the two kinds of declines (on up to 2,000 each).
+    answerable = [q for q, _ in questions[:2000]]
+    unanswerable = held_out[:2000]
+    print(f"\n{'min_coverage':>12} {'answerable declined':>20} {'unanswerable declined':>22}")
+    for threshold in (0.25, 0.35, 0.45, 0.55):
+        full = settings.model_copy(update={"min_coverage": threshold})
+        part = half_settings.model_copy(update={"min_coverage": threshold})
+        wrong = sum(not ask(index, q, full).answered for q in answerable) / len(answerable)
+        right = sum(not ask(half_index, q, part).answered for q in unanswerable) / len(unanswerable)
+        print(f"{threshold:12.2f} {wrong:20.1%} {right:22.1%}")
     return 0
 
 

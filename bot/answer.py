@@ -8,7 +8,7 @@ out positive for a sentence that shares one common word.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.corpus import Document
 from bot.index import Hit, Index, Sentence
@@ -64,6 +64,16 @@ class Answer:
     """Why nothing is quoted: `NOTHING_TO_SEARCH`, `NOT_IN_CORPUS` or a length limit."""
     closest: tuple[Document, ...] = ()
     """When not answered: the documents of the nearest weak matches."""
+
+
+def window(answer: Answer, start: int, stop: int | None = None) -> Answer:
+    """The answer with only passages [start:stop], its sources renumbered to match."""
+    passages = answer.passages[start:stop]
+    sources = tuple(dict.fromkeys(p.sentence.document for p in passages))
+    renumbered = tuple(
+        replace(p, source_number=sources.index(p.sentence.document) + 1) for p in passages
+    )
+    return replace(answer, passages=renumbered, sources=sources)
 
 
 def _is_near_duplicate(a: Sentence, b: Sentence) -> bool:

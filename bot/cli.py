@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ from bot.corpus import CorpusError
 from bot.pipeline import LoadedCorpus, ask, load_index
 from bot.render import answer_to_json, render_text
 from bot.settings import Settings, SettingsError, load_settings
+from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check", parents=[corpus_option], help="check the settings and the corpus, report problems"
     )
+
+    feedback_parser = commands.add_parser("feedback", help="votes on the bot's answers")
+    feedback_parser.add_argument(
+        "action",
+        choices=["stats", "export"],
+        help="stats: votes by document and corpus version; export: answers as JSON Lines",
+    )
+    feedback_parser.add_argument("--json", action="store_true", help="stats as JSON")
     return parser
 
 
@@ -94,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings)
     if command == "check":
         return _check(settings, sys.stdout)
+    if command == "feedback":
+        return _feedback(settings, args.action, as_json=args.json, out=sys.stdout)
     if command == "ask" and not args.question and not args.json:
         return _fail("ask needs a question, or --json to read questions from standard input")
     try:
@@ -175,3 +187,37 @@ def _check(settings: Settings, out: TextIO) -> int:
         file=out,
     )
     return EXIT_PROBLEMS if loaded.corpus.skipped else EXIT_OK
+
+
+def _feedback(settings: Settings, action: str, *, as_json: bool, out: TextIO) -> int:
+    path = settings.database_path
+    if not path.exists():
+        return _fail(f"no feedback yet: {path} does not exist (the bot creates it)", EXIT_PROBLEMS)
+    try:
+        storage = Storage.open(path)
+    except sqlite3.DatabaseError as error:
+        return _fail(f"cannot read {path}: {error}", EXIT_PROBLEMS)
+    try:
+        if action == "export":
+            for record in storage.export():
+                print(json.dumps(record, ensure_ascii=False), file=out)
+            return EXIT_OK
+        stats = storage.stats()
+    finally:
+        storage.close()
+    if as_json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2), file=out)
+        return EXIT_OK
+    for title, key, rows in (
+        ("By document", "document_id", stats["by_document"]),
+        ("By corpus version", "corpus_version", stats["by_corpus_version"]),
+    ):
+        print(f"{title}:", file=out)
+        for row in rows:
+            print(
+                f"  {row[key]}: {row['answers']} answers, {row['up']} up, {row['down']} down",
+                file=out,
+            )
+        if not rows:
+            print("  (none)", file=out)
+    return EXIT_OK

@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     shard_count: PositiveInt | None = None
     shard_ids: list[int] | None = None
 
+    answer_in_thread: bool = False
+    """Answer a channel question in a thread made from it; follow-ups there are answered too."""
+    more_passages: int = Field(default=6, ge=0, le=20)
+    """How many further passages the "More" button can show."""
+    database_path: Path = Path("data/newsqa.sqlite3")
+    """SQLite file for answers shown and votes (created and migrated at start)."""
+
     # --- Corpus ----------------------------------------------------------
     corpus_dir: Path = Path("corpus")
     max_file_bytes: PositiveInt = 5_000_000

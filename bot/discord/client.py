@@ -12,9 +12,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.corpus import SkippedFile
+from bot.discord.views import AnswerButton
 from bot.index import Index
 from bot.pipeline import CorpusChange, LoadedCorpus, diff_corpora, load_index
 from bot.settings import Settings
+from bot.storage import Storage
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +101,7 @@ class QABot(commands.Bot):
         )
         self.settings = settings
         self._live: LoadedCorpus | None = None
+        self._storage: Storage | None = None
         self._reload_lock = asyncio.Lock()
 
     @property
@@ -106,6 +109,13 @@ class QABot(commands.Bot):
         if self._live is None:
             raise RuntimeError("the corpus is not loaded yet")
         return self._live
+
+    @property
+    def storage(self) -> Storage:
+        """Answers shown and votes (opened in `setup_hook`)."""
+        if self._storage is None:
+            raise RuntimeError("storage is not open yet")
+        return self._storage
 
     @property
     def index(self) -> Index:
@@ -133,9 +143,18 @@ class QABot(commands.Bot):
                 "message content intent is off: answering mentions and slash commands only; "
                 "questions in watched channels need it"
             )
+        self._storage = await asyncio.to_thread(Storage.open, self.settings.database_path)
+        # Buttons under answers are resolved from their custom ids, even after a restart.
+        self.add_dynamic_items(AnswerButton)
         for cog in COGS:
             await self.load_extension(cog)
         await self._sync_commands()
+
+    async def close(self) -> None:
+        await super().close()
+        if self._storage is not None:
+            await asyncio.to_thread(self._storage.close)
+            self._storage = None
 
     async def _sync_commands(self) -> None:
         if not self.settings.sync_commands:

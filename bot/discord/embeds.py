@@ -155,3 +155,24 @@ def paginate_lines(
     if current:
         pages.append("\n".join(current))
     return pages or ["The corpus is empty."]
+
+
+def context_embed(
+    title: str, blocks: list[tuple[str, list[tuple[bool, str]]]], per_block: int | None = None
+) -> discord.Embed:
+    """Quoted sentences among their neighbours: for each block a heading and its sentences,
+    the quoted one (flagged True) in bold, all within one embed's limits."""
+    embed = discord.Embed(title=clip(title, TITLE_LIMIT), colour=ANSWER_COLOUR)
+    room = DESCRIPTION_LIMIT - 2 * len(blocks)
+    budget = per_block or room // max(1, len(blocks))
+    parts = []
+    for heading, sentences in blocks:
+        text = f"**{escape_markdown(clip(heading, 200))}**"
+        lines = []
+        line_budget = (budget - len(text)) // max(1, len(sentences)) - 4
+        for quoted, sentence in sentences:
+            shown = escape_markdown(clip(sentence, max(10, line_budget // 2)))
+            lines.append(f"▶ **{shown}**" if quoted else shown)
+        parts.append(clip("\n".join([text, " ".join(lines)]) if lines else text, budget))
+    embed.description = clip("\n\n".join(parts), DESCRIPTION_LIMIT)
+    return embed

@@ -17,9 +17,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def make_settings(corpus_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test: the given corpus, no cooldown, global sync, nothing from the host."""
+    """Settings for a test: the given corpus, a database beside it, no cooldown, global sync,
+    nothing from the host."""
     values: dict[str, object] = {
         "corpus_dir": corpus_dir,
+        "database_path": corpus_dir.parent / "newsqa.sqlite3",
+        "answer_in_thread": False,
         "discord_token": None,
         "guild_ids": [],
         "watch_channel_ids": [],

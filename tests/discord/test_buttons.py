@@ -1,0 +1,143 @@
+"""Buttons under answers (More, Context, votes), kept working across restarts; answers that
+follow their question's edits and deletion; answering in threads."""
+
+from __future__ import annotations
+
+import discord
+
+from bot import create_bot
+from tests.discord.conftest import World, make_settings
+
+QUESTION = "who led the Chinese delegation?"
+
+
+def labels(message: discord.Message) -> list[str]:
+    return [child.label for row in message.components for child in row.children]  # type: ignore[union-attr]
+
+
+async def ask_in_channel(
+    world: World, question: str = QUESTION
+) -> tuple[discord.Message, discord.Message]:
+    asked = await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {question}")
+    return asked, world.channel.last_message
+
+
+async def test_every_answer_carries_more_context_and_vote_buttons(world: World) -> None:
+    _, answer = await ask_in_channel(world)
+    assert labels(answer) == ["More", "Context", "👍 0", "👎 0"]
+
+    result = await world.alice.slash(world.channel, "ask", question=QUESTION)
+    assert labels(result.response.message) == ["More", "Context", "👍 0", "👎 0"]
+
+
+async def test_a_declined_question_gets_no_buttons(world: World) -> None:
+    result = await world.alice.slash(
+        world.channel, "ask", question="What is the recipe for pancakes?"
+    )
+    assert result.response.components == []
+
+
+async def test_more_shows_the_next_passages_privately(world: World) -> None:
+    _, answer = await ask_in_channel(world)
+    shown = answer.embeds[0].description
+
+    more = await world.admin.click(answer, label="More")
+
+    assert more.ephemeral
+    [embed] = more.response.embeds
+    assert embed.description and embed.description.split("\n\n")[0] not in shown
+    assert world.channel.history()[-1].id == answer.id  # nothing new in public
+
+
+async def test_context_shows_each_quote_among_its_neighbours(world: World) -> None:
+    _, answer = await ask_in_channel(world)
+
+    context = await world.alice.click(answer, label="Context")
+
+    assert context.ephemeral
+    description = context.response.embeds[0].description
+    assert "▶ **" in description and "Song Yanchao" in description
+    assert "\\[1\\] Pentagon Officials Host Chinese Counterparts" in description  # shown as [1]
+    assert "sentences 2-6" in description  # sentence 4 with two on each side
+
+
+async def test_a_vote_counts_once_per_user_and_clicking_again_takes_it_back(world: World) -> None:
+    _, answer = await ask_in_channel(world)
+
+    await world.alice.click(answer, label="👍 0")
+    assert labels(world.channel.last_message)[2:] == ["👍 1", "👎 0"]
+    await world.admin.click(world.channel.last_message, label="👍 1")
+    assert labels(world.channel.last_message)[2:] == ["👍 2", "👎 0"]
+    await world.alice.click(world.channel.last_message, label="👎 0")  # alice changes her mind
+    assert labels(world.channel.last_message)[2:] == ["👍 1", "👎 1"]
+    await world.alice.click(world.channel.last_message, label="👎 1")  # and takes it back
+    assert labels(world.channel.last_message)[2:] == ["👍 1", "👎 0"]
+
+
+async def test_buttons_keep_working_after_a_restart(world: World) -> None:
+    _, answer = await ask_in_channel(world)
+    await world.alice.click(answer, label="👍 0")
+
+    await world.env.restart_bot(create_bot(world.env.bot.settings))
+
+    more = await world.alice.click(world.channel.last_message, label="More")
+    assert more.acknowledged and more.response.embeds
+    context = await world.alice.click(world.channel.last_message, label="Context")
+    assert "Song Yanchao" in context.response.embeds[0].description
+    await world.admin.click(world.channel.last_message, label="👍 1")
+    assert labels(world.channel.last_message)[2:] == ["👍 2", "👎 0"]
+
+
+async def test_context_after_the_corpus_changed_says_the_passage_is_gone(world: World) -> None:
+    _, answer = await ask_in_channel(world)
+    folder = world.env.bot.settings.corpus_dir
+    for path in folder.glob("*.md"):
+        if path.name != "us-china-discuss-defense-ties.md":
+            path.unlink()
+    await world.admin.slash(world.channel, "reload")
+
+    context = await world.alice.click(answer, label="Context")
+    description = context.response.embeds[0].description
+    assert "\\[1\\] This passage is no longer in the corpus." in description
+    more = await world.alice.click(answer, label="More")
+    assert more.ephemeral and "corpus has changed" in more.response.content
+
+
+async def test_editing_the_question_edits_the_answer(world: World) -> None:
+    asked, answer = await ask_in_channel(world)
+
+    await world.alice.edit(
+        asked, f"<@{world.env.bot.user.id}> Which think tank does Sun Yun work for?"
+    )
+
+    edited = next(m for m in world.channel.history() if m.id == answer.id)
+    assert "Stimson Center" in edited.embeds[0].description
+    assert labels(edited) == ["More", "Context", "👍 0", "👎 0"]  # a new answer, new votes
+    assert len(world.channel.history()) == 2
+
+
+async def test_deleting_the_question_deletes_the_answer(world: World) -> None:
+    asked, _ = await ask_in_channel(world)
+    await world.alice.delete(asked)
+    assert world.channel.history() == []
+
+
+async def test_in_thread_mode_answers_go_to_a_thread_and_follow_ups_are_answered_there(
+    world: World,
+) -> None:
+    settings = make_settings(world.env.bot.settings.corpus_dir, answer_in_thread=True)
+    await world.env.restart_bot(create_bot(settings))
+
+    await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
+
+    question = world.channel.history()[0]
+    [thread] = world.channel.threads
+    first = thread.history()[-1]
+    assert "Song Yanchao" in first.embeds[0].description
+
+    await world.alice.send(thread, "Who is Eli Ratner?")  # no mention needed in the bot's thread
+    assert "Assistant Secretary of Defense" in thread.history()[-1].embeds[0].description
+    # The channel itself only shows the question and Discord's "thread created" notice.
+    types = [m.type for m in world.channel.history()]
+    assert types == [discord.MessageType.default, discord.MessageType.thread_created]
+    assert world.channel.history()[0].id == question.id
