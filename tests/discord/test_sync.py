@@ -1,0 +1,29 @@
+"""Slash commands are synced in setup_hook: per guild when guilds are listed, else globally."""
+
+from __future__ import annotations
+
+from bot import create_bot
+from tests.discord.conftest import World, make_settings, requests_to
+
+
+async def test_commands_sync_globally_by_default(world: World) -> None:
+    syncs = requests_to(world.env, "PUT", "/commands")
+    assert [r.path for r in syncs] == [f"/applications/{world.env.bot.application_id}/commands"]
+    assert {c["name"] for c in syncs[0].json} == {"ask", "sources", "source", "reload"}
+
+
+async def test_commands_sync_to_the_listed_guilds(world: World) -> None:
+    settings = make_settings(world.env.bot.settings.corpus_dir, guild_ids=[world.guild.id])
+    await world.env.restart_bot(create_bot(settings))
+
+    guild_sync = f"/applications/{world.env.bot.application_id}/guilds/{world.guild.id}/commands"
+    assert [r.path for r in requests_to(world.env, "PUT", guild_sync)] == [guild_sync]
+    result = await world.alice.slash(world.channel, "ask", question="who led the delegation?")
+    assert result.response.embeds
+
+
+async def test_syncing_can_be_turned_off(world: World) -> None:
+    before = len(requests_to(world.env, "PUT", "/commands"))
+    settings = make_settings(world.env.bot.settings.corpus_dir, sync_commands=False)
+    await world.env.restart_bot(create_bot(settings))
+    assert len(requests_to(world.env, "PUT", "/commands")) == before
