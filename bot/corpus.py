@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 import frontmatter
 import yaml
@@ -207,7 +208,8 @@ def _clean_line(line: str, title: str, found: dict[str, str]) -> str | None:
         return None  # other bullet metadata: section names, tags, outlet labels
     if line.casefold() == title.casefold() or _CHROME.match(line):
         return None
-    line = _CREDIT.sub("", line)
+    if "/" in line or ")" in line:  # a credit needs one of them; the search is slow
+        line = _CREDIT.sub("", line)
     if not line.endswith(_SENTENCE_END) and len(line.split()) <= _HEADING_MAX_WORDS:
         return None
     return line
@@ -261,14 +263,17 @@ def _strip_markdown(line: str) -> str:
 # Reading files.
 
 
-def _read_text(path: Path, max_file_bytes: int) -> str:
+def _read_bytes(path: Path, max_file_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_file_bytes:
             raise _Skip(f"{size:,} bytes, over the max_file_bytes limit of {max_file_bytes:,}")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise _Skip(f"unreadable: {error.strerror or error}") from None
+
+
+def _decode(data: bytes) -> str:
     if not data.strip():
         raise _Skip("empty file")
     if b"\x00" in data:
@@ -382,11 +387,37 @@ def _candidate_files(root: Path) -> Iterator[Path | SkippedFile]:
                 yield path
 
 
-def load_corpus(folder: Path, *, max_file_bytes: int) -> Corpus:
+def _parse_file(data: bytes, relative: str, suffix: str) -> list[Document | SkippedFile]:
+    """What a file's bytes hold: its documents, and what was skipped, in order."""
+    doc_id = Path(relative).with_suffix("").as_posix()
+    try:
+        text = _decode(data)
+        if suffix in JSONL_SUFFIXES:
+            return list(_parse_jsonl(text, doc_id, relative))
+        return [_parse_text_file(text, doc_id, relative, markdown=suffix != ".txt")]
+    except _Skip as skip:
+        return [SkippedFile(relative, str(skip))]
+
+
+class FileCache(Protocol):
+    """Parsed files kept from an earlier load (see bot.cache.CorpusCache)."""
+
+    def lookup(self, relative: str, data: bytes) -> list[Document | SkippedFile] | None:
+        """What parsing these exact bytes of this file gave before, or None."""
+
+    def store(self, relative: str, results: list[Document | SkippedFile]) -> None:
+        """Keep what parsing the bytes last looked up for this file gave."""
+
+    def finish(self) -> None:
+        """The load is over: files not looked up are gone from the corpus."""
+
+
+def load_corpus(folder: Path, *, max_file_bytes: int, cache: FileCache | None = None) -> Corpus:
     """Read every supported file under `folder` into documents.
 
     A bad file never stops the load: it is skipped with a reason (logged and
     kept in `Corpus.skipped`). Only a missing folder raises `CorpusError`.
+    With a `cache`, a file whose bytes are unchanged is not parsed again.
     """
     if not folder.exists():
         raise CorpusError(f"corpus folder not found: {folder}")
@@ -411,22 +442,24 @@ def load_corpus(folder: Path, *, max_file_bytes: int) -> Corpus:
         if isinstance(item, SkippedFile):
             skipped.append(item)
             continue
-        relative = item.relative_to(folder)
-        doc_id = relative.with_suffix("").as_posix()
-        suffix = item.suffix.lower()
+        relative = item.relative_to(folder).as_posix()
         try:
-            text = _read_text(item, max_file_bytes)
-            if suffix in JSONL_SUFFIXES:
-                for result in _parse_jsonl(text, doc_id, relative.as_posix()):
-                    if isinstance(result, SkippedFile):
-                        skipped.append(result)
-                    else:
-                        keep(result)
-            else:
-                markdown = suffix != ".txt"
-                keep(_parse_text_file(text, doc_id, relative.as_posix(), markdown=markdown))
+            data = _read_bytes(item, max_file_bytes)
         except _Skip as skip:
-            skipped.append(SkippedFile(relative.as_posix(), str(skip)))
+            skipped.append(SkippedFile(relative, str(skip)))
+            continue
+        results = cache.lookup(relative, data) if cache is not None else None
+        if results is None:
+            results = _parse_file(data, relative, item.suffix.lower())
+            if cache is not None:
+                cache.store(relative, results)
+        for result in results:
+            if isinstance(result, SkippedFile):
+                skipped.append(result)
+            else:
+                keep(result)
+    if cache is not None:
+        cache.finish()
 
     for problem in skipped:
         log.warning("skipped %s: %s", problem.path, problem.reason)

@@ -3,22 +3,40 @@
 A sentence's rank combines its own BM25Okapi score with the evidence around it
 (see `Ranking`); whether it is good enough to quote is decided later, in
 `bot.answer`, from the question terms it actually contains.
+
+The index keeps no Python object per sentence: where each sentence lies (its
+document, paragraph and character span in the paragraph's text) and the postings
+are numpy arrays, and `Sentence` objects are made when asked for. Analysing the
+text (`bot.analysis`) is the slow part of a build; with a `CorpusCache` it is
+done once per document text, and an unchanged corpus loads the built index.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.bm25 import BM25Params, SparseBM25, build_bm25
+from bot.analysis import Analysis, analyse_documents, available_cores
+from bot.bm25 import BM25Params, Evidence, SparseBM25, top
+from bot.cache import CorpusCache, decode_vocabulary, encode_vocabulary
 from bot.corpus import CorpusError, Document
 from bot.cues import answer_type, has_answer_type
 from bot.text import split_sentences, terms
+
+log = logging.getLogger(__name__)
+
+# Searches run in threads (never on the event loop) and hold the GIL for much of their
+# time: more of them at once than there are cores would not finish sooner, and each one
+# more is a thread the event loop competes with for the GIL. The others wait here.
+_SEARCHING = threading.BoundedSemaphore(available_cores())
 
 __all__ = ["BM25Params", "Hit", "Index", "Ranking", "Sentence", "build_index", "split_document"]
 
@@ -70,6 +88,55 @@ def split_document(document: Document) -> list[Sentence]:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class _Layout:
+    """Where every sentence of the corpus lies, searchable or not, in arrays."""
+
+    document_sentences: npt.NDArray[np.int64]
+    """Document d has sentences `document_sentences[d]` to `document_sentences[d + 1] - 1`."""
+    paragraph: npt.NDArray[np.int32]
+    """By sentence: its paragraph's number in its document (1-based)."""
+    start: npt.NDArray[np.int32]
+    end: npt.NDArray[np.int32]
+    """By sentence: its span in the normalized text of its paragraph."""
+    searchable: npt.NDArray[np.int32]
+    """The sentences with terms, in order: search results are positions in this array."""
+    normalized: Mapping[tuple[int, int], str]
+    """(document, paragraph) -> normalized text, for paragraphs not stored normalized."""
+
+
+class Sentences(Sequence[Sentence]):
+    """The searchable sentences of an index, in corpus order, made when asked for."""
+
+    __slots__ = ("_index",)
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._index._layout.searchable)
+
+    @overload
+    def __getitem__(self, at: int) -> Sentence: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> tuple[Sentence, ...]: ...
+
+    def __getitem__(self, at: int | slice) -> Sentence | tuple[Sentence, ...]:
+        searchable = self._index._layout.searchable
+        if isinstance(at, slice):
+            return tuple(self._index._sentences_at(searchable[at]))
+        return self._index._sentence(int(searchable[at]))
+
+    def __iter__(self) -> Iterator[Sentence]:
+        searchable = self._index._layout.searchable
+        for start in range(0, len(searchable), 4096):
+            yield from self._index._sentences_at(searchable[start : start + 4096])
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} sentences>"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Index:
     """An immutable search index over the sentences of a corpus.
 
@@ -79,31 +146,78 @@ class Index:
     """
 
     documents: tuple[Document, ...]
-    sentences: tuple[Sentence, ...]
     version: str
     """A short hash of the indexed text and the BM25 parameters."""
     ranking: Ranking
+    _layout: _Layout
     _sentence_bm25: SparseBM25
+    """Over the searchable sentences."""
     _paragraph_bm25: SparseBM25
-    _paragraph_of: npt.NDArray[np.int32]
-    """Sentence index -> index of its paragraph in `_paragraph_bm25`."""
-    _by_document: Mapping[str, tuple[Sentence, ...]]
+    """Over the paragraphs with a searchable sentence (the same object when each has one)."""
+    _paragraph_of: npt.NDArray[np.int32] | None
+    """Searchable sentence -> its paragraph in `_paragraph_bm25`."""
+    _paragraph_members: npt.NDArray[np.int64] | None
+    """Paragraph p holds searchable sentences `_paragraph_members[p]` up to the next one's.
+    Both None when each paragraph has one searchable sentence (and its number)."""
+    _document_number: Mapping[str, int]
+
+    @property
+    def sentences(self) -> Sentences:
+        """The searchable sentences (those with at least one term), made on demand.
+
+        A view made at each access, not kept: kept, it would tie the index into a
+        reference cycle, and a replaced index would wait for the garbage collector."""
+        return Sentences(self)
+
+    def _sentence(self, number: int) -> Sentence:
+        """Sentence `number` of the whole corpus (searchable or not)."""
+        [sentence] = self._sentences_at(np.array([number]))
+        return sentence
+
+    def _sentences_at(self, numbers: npt.NDArray[np.integer[Any]]) -> list[Sentence]:
+        """Sentences of the whole corpus (searchable or not) by number."""
+        layout = self._layout
+        firsts = layout.document_sentences
+        document_numbers = np.searchsorted(firsts, numbers, "right") - 1
+        result = []
+        for number, document_number, first, paragraph, start, end in zip(
+            numbers.tolist(),
+            document_numbers.tolist(),
+            firsts.take(document_numbers).tolist(),
+            layout.paragraph.take(numbers).tolist(),
+            layout.start.take(numbers).tolist(),
+            layout.end.take(numbers).tolist(),
+            strict=True,
+        ):
+            document = self.documents[document_number]
+            text = layout.normalized.get((document_number, paragraph))
+            if text is None:
+                text = document.paragraphs[paragraph - 1]
+            result.append(Sentence(document, number - first + 1, paragraph, text[start:end]))
+        return result
 
     def document(self, doc_id: str) -> Document | None:
         """The document with this id, if the index has it."""
-        found = self._by_document.get(doc_id)
-        return found[0].document if found else None
+        number = self._document_number.get(doc_id)
+        return None if number is None else self.documents[number]
 
     def sentences_of(self, doc_id: str) -> tuple[Sentence, ...]:
         """All of a document's sentences in reading order, searchable or not (empty for an
         unknown id): `sentences_of(id)[n - 1]` has position n."""
-        return self._by_document.get(doc_id, ())
+        number = self._document_number.get(doc_id)
+        if number is None:
+            return ()
+        first, last = self._layout.document_sentences[number : number + 2]
+        return tuple(self._sentences_at(np.arange(int(first), int(last))))
 
     def previous_sentence(self, sentence: Sentence) -> Sentence | None:
         """The sentence before this one in its document, if any."""
-        siblings = self._by_document.get(sentence.document.id, ())
-        at = sentence.position - 2  # positions are 1-based
-        return siblings[at] if 0 <= at < len(siblings) else None
+        number = self._document_number.get(sentence.document.id)
+        if number is None:
+            return None
+        first, last = self._layout.document_sentences[number : number + 2]
+        at = int(first) + sentence.position - 2  # positions are 1-based
+        return self._sentence(at) if int(first) <= at < int(last) else None
 
     def term_weight(self, term: str) -> float:
         """How much a question term counts when judging whether a sentence answers.
@@ -112,7 +226,7 @@ class Index:
         term and highest for a term no sentence contains, so a question about
         things the corpus never mentions is recognised as unanswered.
         """
-        total = len(self.sentences)
+        total = len(self._layout.searchable)
         containing = self._sentence_bm25.document_frequency(term)
         return math.log(1 + (total - containing + 0.5) / (containing + 0.5))
 
@@ -123,28 +237,46 @@ class Index:
         if not known or k <= 0:
             return []
         ranking = self.ranking
-        candidates, scores = self._sentence_bm25.scores(known)
+        evidence = None
         if ranking.paragraph_weight:
-            scores = scores + ranking.paragraph_weight * self._paragraph_scores(known, candidates)
-        # Highest score first; equal scores keep reading order (stable sort).
-        ranked = np.argsort(-scores, kind="stable")[: max(k, ranking.rerank_depth)]
+            if self._paragraph_of is None or self._paragraph_members is None:
+                evidence = Evidence(
+                    self._sentence_bm25,
+                    np.empty(0, dtype=np.int32),
+                    np.empty(0, dtype=np.int64),
+                    ranking.paragraph_weight,
+                    alone=True,
+                )
+            else:
+                evidence = Evidence(
+                    self._paragraph_bm25,
+                    self._paragraph_of,
+                    self._paragraph_members,
+                    ranking.paragraph_weight,
+                )
+        # The best by BM25 evidence, highest first; equal scores keep reading order.
+        with _SEARCHING:
+            ranked, scores = top(self._sentence_bm25, known, max(k, ranking.rerank_depth), evidence)
+        in_sentence = [self._sentence_bm25.contains(t, ranked) for t in known]
+        paragraphs = ranked if self._paragraph_of is None else self._paragraph_of[ranked]
+        in_paragraph = [self._paragraph_bm25.contains(t, paragraphs) for t in known]
         weights = {t: self.term_weight(t) for t in question_terms}
         kind = answer_type(question)
         question_set = frozenset(question_terms)
+        sentences = self._sentences_at(self._layout.searchable.take(ranked))
         hits = []
-        for rank in ranked:
-            position = int(candidates[rank])
-            sentence = self.sentences[position]
-            matched = frozenset(t for t in known if _contains(self._sentence_bm25, position, t))
-            paragraph = int(self._paragraph_of[position])
-            in_context = {t for t in known if _contains(self._paragraph_bm25, paragraph, t)}
+        for row, (sentence, score) in enumerate(zip(sentences, scores.tolist(), strict=True)):
+            matched = frozenset(
+                t for t, found in zip(known, in_sentence, strict=True) if found[row]
+            )
+            in_context = {t for t, found in zip(known, in_paragraph, strict=True) if found[row]}
             bonus = 1.0
             if kind is not None and has_answer_type(sentence.text, kind, question_set):
                 bonus += ranking.answer_type_bonus
             hits.append(
                 Hit(
                     sentence=sentence,
-                    score=float(scores[rank]) * bonus,
+                    score=score * bonus,
                     matched=matched,
                     coverage=_share(weights, matched),
                     context_coverage=_share(weights, in_context | matched),
@@ -153,25 +285,11 @@ class Index:
         hits.sort(key=lambda hit: -hit.score)  # stable: ties keep the BM25 order
         return hits[:k]
 
-    def _paragraph_scores(
-        self, known: list[str], candidates: npt.NDArray[np.int32]
-    ) -> npt.NDArray[np.float64]:
-        paragraphs, paragraph_scores = self._paragraph_bm25.scores(known)
-        by_paragraph = np.zeros(self._paragraph_bm25.size, dtype=np.float64)
-        by_paragraph[paragraphs] = paragraph_scores
-        return by_paragraph[self._paragraph_of[candidates]]
-
 
 def _share(weights: dict[str, float], found: set[str] | frozenset[str]) -> float:
     """The share of the question's weight in `found`, summed in the same order as the whole
     so that finding every term gives exactly 1.0."""
     return sum(w for t, w in weights.items() if t in found) / sum(weights.values())
-
-
-def _contains(bm25: SparseBM25, document: int, term: str) -> bool:
-    postings = bm25.postings(term)
-    at = int(np.searchsorted(postings, document))
-    return at < len(postings) and int(postings[at]) == document
 
 
 def corpus_version(documents: Iterable[Document], params: BM25Params) -> str:
@@ -186,44 +304,197 @@ def build_index(
     documents: Iterable[Document],
     params: BM25Params | None = None,
     ranking: Ranking | None = None,
+    *,
+    cache: CorpusCache | None = None,
+    workers: int | None = None,
 ) -> Index:
     """Split documents into sentences and index them.
+
+    With a `cache`, an index built before from the same documents is loaded
+    instead, and only documents whose text was never analysed are analysed.
+    `workers`: processes for analysis (None: decided by the corpus size, see
+    `bot.analysis.analyse_documents`); the index does not depend on it.
 
     Raises `CorpusError` when there is nothing to index: BM25 over no sentences
     (or sentences with no terms) divides by zero.
     """
     params = params or BM25Params()
+    ranking = ranking or Ranking()
     documents = tuple(documents)
-    sentences: list[Sentence] = []
-    sentence_terms: list[list[str]] = []
-    paragraph_terms: list[list[str]] = []
-    paragraph_of: list[int] = []
-    by_document: dict[str, tuple[Sentence, ...]] = {}
-    for document in documents:
-        paragraph_ids: dict[int, int] = {}
-        all_sentences = split_document(document)
-        by_document[document.id] = tuple(all_sentences)
-        for sentence in all_sentences:
-            found = terms(sentence.text)
-            if not found:  # a sentence of stop words alone matches nothing
-                continue
-            if sentence.paragraph not in paragraph_ids:
-                paragraph_ids[sentence.paragraph] = len(paragraph_terms)
-                paragraph_terms.append([])
-            paragraph_terms[paragraph_ids[sentence.paragraph]].extend(found)
-            paragraph_of.append(paragraph_ids[sentence.paragraph])
-            sentences.append(sentence)
-            sentence_terms.append(found)
-    if not sentences:
-        raise CorpusError("the corpus has no sentences to index")
+    if cache is None:
+        return _assemble(documents, analyse_documents(documents, workers=workers), params, ranking)
+    key = cache.index_key(documents)
+    stored = cache.load_index(key)
+    if stored is not None:
+        try:
+            index = _restore(documents, *stored, params, ranking)
+        except (KeyError, TypeError, ValueError, IndexError) as problem:
+            cache.reject_index(f"does not fit its documents: {problem!r}")
+        else:
+            cache.stats.index_from_cache = True
+            return index
+    analysis = cache.analyse(documents, workers=workers)
+    index = _assemble(documents, analysis, params, ranking)
+    cache.save_index(key, *_parts(index, analysis.vocabulary))
+    return index
 
+
+def _assemble(
+    documents: tuple[Document, ...], analysis: Analysis, params: BM25Params, ranking: Ranking
+) -> Index:
+    """The index of analysed documents (vocabulary sorted, every term used)."""
+    lengths = np.diff(analysis.sentence_tokens)
+    searchable = np.flatnonzero(lengths).astype(np.int32)
+    if not len(searchable):  # a sentence of stop words alone matches nothing
+        raise CorpusError("the corpus has no sentences to index")
+    owner = np.repeat(np.arange(len(searchable), dtype=np.int32), lengths[searchable])
+    document_of = np.repeat(
+        np.arange(analysis.documents, dtype=np.int32), np.diff(analysis.document_sentences)
+    )[searchable]
+    paragraph_number = analysis.paragraph[searchable]
+    new_paragraph = np.ones(len(searchable), dtype=bool)
+    new_paragraph[1:] = (document_of[1:] != document_of[:-1]) | (
+        paragraph_number[1:] != paragraph_number[:-1]
+    )
+    paragraph_of = (np.cumsum(new_paragraph) - 1).astype(np.int32)
+    vocabulary = {term: term_id for term_id, term in enumerate(analysis.vocabulary)}
+    sentence_bm25 = SparseBM25.from_tokens(
+        analysis.tokens, owner, len(searchable), vocabulary, params
+    )
+    paragraphs = int(paragraph_of[-1]) + 1
+    if paragraphs == len(searchable):  # one searchable sentence a paragraph: the same index
+        paragraph_bm25 = sentence_bm25
+    else:
+        paragraph_bm25 = SparseBM25.from_tokens(
+            analysis.tokens, paragraph_of[owner], paragraphs, vocabulary, params
+        )
+    layout = _Layout(
+        document_sentences=analysis.document_sentences,
+        paragraph=analysis.paragraph,
+        start=analysis.start,
+        end=analysis.end,
+        searchable=searchable,
+        normalized={(d, p): text for d, p, text in analysis.normalized},
+    )
+    return _make_index(
+        documents,
+        layout=layout,
+        sentence_bm25=sentence_bm25,
+        paragraph_bm25=paragraph_bm25,
+        paragraph_of=paragraph_of,
+        params=params,
+        ranking=ranking,
+    )
+
+
+def _make_index(
+    documents: tuple[Document, ...],
+    *,
+    layout: _Layout,
+    sentence_bm25: SparseBM25,
+    paragraph_bm25: SparseBM25,
+    paragraph_of: npt.NDArray[np.int32] | None,
+    params: BM25Params,
+    ranking: Ranking,
+) -> Index:
+    members = None
+    if paragraph_bm25 is sentence_bm25:  # a paragraph is a sentence
+        paragraph_of = None
+    elif paragraph_of is not None:
+        members = np.searchsorted(paragraph_of, np.arange(paragraph_bm25.size + 1))
+        members = members.astype(np.int64)
     return Index(
         documents=documents,
-        sentences=tuple(sentences),
         version=corpus_version(documents, params),
-        ranking=ranking or Ranking(),
-        _sentence_bm25=build_bm25(sentence_terms, params),
-        _paragraph_bm25=build_bm25(paragraph_terms, params),
-        _paragraph_of=np.array(paragraph_of, dtype=np.int32),
-        _by_document=by_document,
+        ranking=ranking,
+        _layout=layout,
+        _sentence_bm25=sentence_bm25,
+        _paragraph_bm25=paragraph_bm25,
+        _paragraph_of=paragraph_of,
+        _paragraph_members=members,
+        _document_number={document.id: n for n, document in enumerate(documents)},
+    )
+
+
+_POSTINGS = ("indptr", "documents", "frequencies", "lengths")
+
+
+def _parts(index: Index, vocabulary: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What the cache stores of an index: everything but what the BM25 parameters decide."""
+    layout = index._layout
+    arrays: dict[str, Any] = {
+        "vocabulary": encode_vocabulary(vocabulary),
+        "document_sentences": layout.document_sentences,
+        "paragraph": layout.paragraph,
+        "start": layout.start,
+        "end": layout.end,
+        "searchable": layout.searchable,
+    }
+    if index._paragraph_of is not None:
+        arrays["paragraph_of"] = index._paragraph_of
+    for name in _POSTINGS:
+        arrays[f"sentence_{name}"] = getattr(index._sentence_bm25, name)
+        if index._paragraph_bm25 is not index._sentence_bm25:
+            arrays[f"paragraph_{name}"] = getattr(index._paragraph_bm25, name)
+    normalized = [[d, p, text] for (d, p), text in layout.normalized.items()]
+    return {"documents": len(index.documents), "normalized": normalized}, arrays
+
+
+def _restore(
+    documents: tuple[Document, ...],
+    meta: dict[str, Any],
+    arrays: dict[str, Any],
+    params: BM25Params,
+    ranking: Ranking,
+) -> Index:
+    """The index stored by `_parts`, checked to fit its documents (else ValueError)."""
+    vocabulary_terms = decode_vocabulary(arrays["vocabulary"])
+    vocabulary = {term: term_id for term_id, term in enumerate(vocabulary_terms)}
+    layout = _Layout(
+        document_sentences=arrays["document_sentences"],
+        paragraph=arrays["paragraph"],
+        start=arrays["start"],
+        end=arrays["end"],
+        searchable=arrays["searchable"],
+        normalized={(int(d), int(p)): str(text) for d, p, text in meta["normalized"]},
+    )
+    sentences = len(layout.paragraph)
+
+    def postings(prefix: str) -> SparseBM25:
+        indptr, found, frequencies, lengths = (arrays[f"{prefix}_{n}"] for n in _POSTINGS)
+        if len(indptr) != len(vocabulary) + 1 or int(indptr[-1]) != len(found):
+            raise ValueError(f"{prefix} postings do not fit the vocabulary")
+        if len(found) != len(frequencies) or (len(found) and int(found.max()) >= len(lengths)):
+            raise ValueError(f"{prefix} postings do not fit the documents")
+        return SparseBM25.from_postings(
+            vocabulary, indptr, found, frequencies, lengths=lengths, params=params
+        )
+
+    sentence_bm25 = postings("sentence")
+    paragraph_bm25 = postings("paragraph") if "paragraph_indptr" in arrays else sentence_bm25
+    paragraph_of = arrays.get("paragraph_of")
+    if (paragraph_of is None) != (paragraph_bm25 is sentence_bm25):
+        raise ValueError("paragraphs do not fit the sentences")
+    if paragraph_of is None:
+        paragraph_of = np.arange(sentence_bm25.size, dtype=np.int32)
+    fits = (
+        meta["documents"] == len(documents)
+        and len(layout.document_sentences) == len(documents) + 1
+        and int(layout.document_sentences[-1]) == sentences
+        and len(layout.start) == len(layout.end) == sentences
+        and len(layout.searchable) == sentence_bm25.size == len(paragraph_of) > 0
+        and int(layout.searchable.max()) < sentences
+        and int(paragraph_of[-1]) + 1 == paragraph_bm25.size
+        and all(0 < p <= len(documents[d].paragraphs) for (d, p) in layout.normalized)
+    )
+    if not fits:
+        raise ValueError("arrays do not fit the documents")
+    return _make_index(
+        documents,
+        layout=layout,
+        sentence_bm25=sentence_bm25,
+        paragraph_bm25=paragraph_bm25,
+        paragraph_of=paragraph_of,
+        params=params,
+        ranking=ranking,
     )

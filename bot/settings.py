@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     max_file_bytes: PositiveInt = 5_000_000
     """Files larger than this are skipped with a reason instead of loaded."""
+    cache_dir: Path = Path(".cache/newsqa")
+    """Where the analysed corpus and the built index are kept between runs (see bot.cache)."""
 
     # --- Search and answers ----------------------------------------------
     bm25_k1: float = Field(default=0.9, ge=0)

@@ -53,8 +53,9 @@ _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+")
 
 def normalize(text: str) -> str:
     """NFKC, straight quotes and single spaces: the form every other step sees."""
-    # Quotes first: NFKC would turn a double prime into two single ones.
-    text = unicodedata.normalize("NFKC", text.translate(_QUOTES))
+    if not text.isascii():  # ASCII is its own NFKC form and holds no curly quotes
+        # Quotes first: NFKC would turn a double prime into two single ones.
+        text = unicodedata.normalize("NFKC", text.translate(_QUOTES))
     return " ".join(text.split())
 
 
@@ -95,20 +96,53 @@ def words(text: str) -> Iterator[Word]:
         yield Word(match.start(), match.end(), _term(match.group()))
 
 
+# Surface word -> term (None: a stop word), so each distinct word is stemmed once.
+# Bounded: cleared when full, which costs a little speed and never changes a result.
+_TERM_OF: dict[str, str | None] = {}
+_TERM_OF_LIMIT = 1 << 20
+
+
 def terms(text: str) -> list[str]:
     """The search terms of `text`, in order, repeats kept (BM25 counts them)."""
-    return [word.term for word in words(normalize(text)) if word.term is not None]
+    found: list[str] = []
+    known = _TERM_OF
+    for surface in _WORD.findall(normalize(text)):
+        try:
+            term = known[surface]
+        except KeyError:
+            term = _term(surface)
+            if len(known) >= _TERM_OF_LIMIT:
+                known.clear()
+            known[surface] = term
+        if term is not None:
+            found.append(term)
+    return found
 
 
-def split_sentences(paragraph: str) -> list[str]:
-    """Split one paragraph of news prose into sentences.
+# A paragraph that pysbd can only return whole: words of ASCII letters and digits,
+# separated by single spaces, commas, semicolons, colons or hyphens, and at most one
+# full stop, question or exclamation mark, at the very end after two letters. pysbd
+# cuts only at sentence punctuation, at list markers (a letter, numeral or number
+# before "." or ")") and around quotes and brackets, none of which such a paragraph
+# holds, so it is one sentence without running pysbd (tests/test_text.py checks
+# this against pysbd itself). News text with quotes or inner full stops still
+# goes through pysbd.
+_ONE_SENTENCE = re.compile(r"[A-Za-z0-9,;: -]*[A-Za-z]{2}[.!?]?")
 
-    pysbd handles what news needs: titles and abbreviations (U.S., Maj. Gen.,
-    Dr., Jr., Jan.), initials, decimals and quotations.
+
+def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
+    """Where each sentence of an already normalized paragraph starts and ends.
+
+    `[paragraph[a:b] for a, b in sentence_spans(paragraph)]` are its sentences.
     """
-    paragraph = normalize(paragraph)
     if not paragraph:
         return []
+    if _ONE_SENTENCE.fullmatch(paragraph):
+        return [(0, len(paragraph))]
+    return _pysbd_spans(paragraph)
+
+
+def _pysbd_spans(paragraph: str) -> list[tuple[int, int]]:
     # Cut the paragraph itself where pysbd's sentences start, so no character is lost
     # even where pysbd drops one (it does after a closing abbreviation: "Gen.?!").
     starts: list[int] = []
@@ -120,9 +154,24 @@ def split_sentences(paragraph: str) -> list[str]:
         starts.append(found)
         cursor = found + len(segment.strip())
     if not starts:
-        return [paragraph]
+        return [(0, len(paragraph))]
     starts[0] = 0
     ends = [*starts[1:], len(paragraph)]
-    return [
-        paragraph[a:b].strip() for a, b in zip(starts, ends, strict=True) if paragraph[a:b].strip()
-    ]
+    spans = []
+    for a, b in zip(starts, ends, strict=True):
+        piece = paragraph[a:b]
+        start = a + len(piece) - len(piece.lstrip())
+        end = b - (len(piece) - len(piece.rstrip()))
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Split one paragraph of news prose into sentences.
+
+    pysbd handles what news needs: titles and abbreviations (U.S., Maj. Gen.,
+    Dr., Jr., Jan.), initials, decimals and quotations.
+    """
+    paragraph = normalize(paragraph)
+    return [paragraph[a:b] for a, b in sentence_spans(paragraph)]

@@ -55,3 +55,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.lower() in names:
             monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def cache_outside_the_working_tree(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading a corpus caches its analysis under `cache_dir`: in tests, one folder of the
+    session's temporary directory (tests of the cache itself pass their own). Tests that
+    use `clean_env` see the default, relative to the directory they run in."""
+    monkeypatch.setenv("CACHE_DIR", str(tmp_path_factory.getbasetemp() / "newsqa-cache"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence, Sequence
 from pathlib import Path
 
 import pytest
@@ -208,7 +208,11 @@ def test_index_is_immutable(four: Index) -> None:
         four.version = "changed"  # type: ignore[misc]
     with pytest.raises((dataclasses.FrozenInstanceError, AttributeError, TypeError)):
         four.extra = 1  # type: ignore[attr-defined]
-    assert isinstance(four.sentences, tuple)
+    # Sentences are a read-only view made on demand: the index keeps no object per sentence.
+    assert isinstance(four.sentences, Sequence)
+    assert not isinstance(four.sentences, MutableSequence)
+    with pytest.raises(TypeError):
+        four.sentences[0] = four.sentences[1]  # type: ignore[index]
     assert isinstance(four.documents, tuple)
 
 
@@ -260,3 +264,40 @@ def test_version_of_documents_made_in_code_follows_their_text() -> None:
     geneva = Document(id="a", title="T", paragraphs=("Signed in Geneva.",), source="a.md")
     vienna = Document(id="a", title="T", paragraphs=("Signed in Vienna.",), source="a.md")
     assert build_index([geneva]).version != build_index([vienna]).version
+
+
+def test_one_sentence_paragraphs_share_the_sentence_index(make_document: MakeDocument) -> None:
+    # Each paragraph a sentence: the paragraph index would repeat the sentence index.
+    index = build_index(
+        [
+            make_document("a", "Alpha talks began.", "Beta talks ended.", "Gamma prices rose."),
+            make_document("b", "Delta prices fell sharply.", "Talks on prices stalled."),
+        ]
+    )
+    assert index._paragraph_bm25 is index._sentence_bm25
+    assert index._paragraph_of is None
+    reference = BM25Okapi([terms(s.text) for s in index.sentences], k1=0.9, b=0.4)
+    scores = reference.get_scores(terms("prices talks"))
+    for hit in index.search("prices talks", k=5):
+        at = [s.text for s in index.sentences].index(hit.sentence.text)
+        own = scores[at]
+        assert hit.score == pytest.approx(own + 1.0 * own, rel=1e-12)  # its paragraph is itself
+
+
+def test_a_dropped_index_is_freed_without_the_garbage_collector(
+    make_document: MakeDocument,
+) -> None:
+    # Loading freezes what is alive out of garbage collection: an index replaced by a
+    # reload must go by reference counting alone, so it may hold no reference cycle.
+    import gc
+    import weakref
+
+    index = build_index([make_document("a", "The treaty was signed in Geneva.")])
+    assert index.sentences[0].text  # a view of the sentences made, as the bot does
+    probe = weakref.ref(index._layout.searchable)
+    gc.disable()
+    try:
+        del index
+        assert probe() is None
+    finally:
+        gc.enable()

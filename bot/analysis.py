@@ -1,0 +1,245 @@
+"""Documents -> sentences and their terms, in compact columns: the slow part of indexing.
+
+Splitting (pysbd), tokenizing and stemming cost far more than building the index
+from their results, so their output is an `Analysis`: numpy arrays and one
+vocabulary, no per-sentence Python objects. The cache (`bot.cache`) stores it per
+corpus file, the index build (`bot.index`) turns it into postings.
+
+A large corpus is analysed in worker processes, one chunk of documents each, so
+both cores work; the merged result is identical to analysing in-process (the
+vocabulary is sorted, so term ids do not depend on how the work was cut).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import logging
+import multiprocessing
+import os
+from array import array
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.text import normalize, sentence_spans, terms
+
+if TYPE_CHECKING:
+    from bot.corpus import Document
+
+log = logging.getLogger(__name__)
+
+# Below this many characters of text a corpus is analysed in-process: starting worker
+# processes (each imports pysbd and the stemmer) costs more than it saves.
+PARALLEL_MIN_CHARS = 2_000_000
+# Chunks per worker process, so that a slow chunk does not leave a core idle.
+_CHUNKS_PER_WORKER = 4
+
+Int32Array = npt.NDArray[np.int32]
+Int64Array = npt.NDArray[np.int64]
+
+
+@cache
+def analyzer_version() -> str:
+    """A short hash of everything that decides what text becomes: the code that reads,
+    cleans, splits and analyses it, and the versions of pysbd and PyStemmer.
+    Cached results made by any other version are stale."""
+    digest = hashlib.sha256()
+    for name in ("corpus.py", "text.py", "analysis.py"):
+        digest.update((Path(__file__).with_name(name)).read_bytes())
+    for package in ("pysbd", "PyStemmer"):
+        try:
+            digest.update(f"\0{package}={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"\0{package}=?".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Analysis:
+    """Documents split into sentences and terms, sentence after sentence.
+
+    Sentence s of the whole is in paragraph `paragraph[s]` (1-based) of its document,
+    at `[start[s]:end[s]]` of that paragraph's normalized text, and has the terms
+    `vocabulary[t]` for t in `tokens[sentence_tokens[s]:sentence_tokens[s + 1]]`.
+    Document d has sentences `document_sentences[d]` to `document_sentences[d + 1] - 1`.
+    """
+
+    vocabulary: tuple[str, ...]
+    tokens: Int32Array
+    sentence_tokens: Int64Array
+    paragraph: Int32Array
+    start: Int32Array
+    end: Int32Array
+    document_sentences: Int64Array
+    normalized: tuple[tuple[int, int, str], ...]
+    """(document, paragraph number, normalized text) of each paragraph that was not
+    normalized already (rare: documents read from files are)."""
+
+    @property
+    def documents(self) -> int:
+        return len(self.document_sentences) - 1
+
+    @property
+    def sentences(self) -> int:
+        return len(self.paragraph)
+
+
+def analyse(paragraph_lists: Sequence[Sequence[str]]) -> Analysis:
+    """Split and analyse documents given as their paragraphs, in this process.
+
+    The vocabulary is in order of first use; `merge` sorts it.
+    """
+    vocabulary: dict[str, int] = {}
+    tokens = array("i")
+    sentence_tokens = array("q", [0])
+    paragraph_numbers = array("i")
+    starts = array("i")
+    ends = array("i")
+    document_sentences = array("q", [0])
+    normalized: list[tuple[int, int, str]] = []
+    for document, paragraphs in enumerate(paragraph_lists):
+        for number, paragraph in enumerate(paragraphs, start=1):
+            text = normalize(paragraph)
+            if text != paragraph:
+                normalized.append((document, number, text))
+            for start, end in sentence_spans(text):
+                tokens.extend(
+                    [vocabulary.setdefault(t, len(vocabulary)) for t in terms(text[start:end])]
+                )
+                sentence_tokens.append(len(tokens))
+                paragraph_numbers.append(number)
+                starts.append(start)
+                ends.append(end)
+        document_sentences.append(len(paragraph_numbers))
+    return Analysis(
+        vocabulary=tuple(vocabulary),
+        tokens=np.frombuffer(tokens, dtype=np.int32),
+        sentence_tokens=np.frombuffer(sentence_tokens, dtype=np.int64),
+        paragraph=np.frombuffer(paragraph_numbers, dtype=np.int32),
+        start=np.frombuffer(starts, dtype=np.int32),
+        end=np.frombuffer(ends, dtype=np.int32),
+        document_sentences=np.frombuffer(document_sentences, dtype=np.int64),
+        normalized=tuple(normalized),
+    )
+
+
+def merge(parts: Sequence[Analysis]) -> Analysis:
+    """The parts one after the other, with one sorted vocabulary."""
+    vocabulary = sorted(set().union(*(part.vocabulary for part in parts)))
+    term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
+    tokens = []
+    sentence_tokens = [np.zeros(1, dtype=np.int64)]
+    document_sentences = [np.zeros(1, dtype=np.int64)]
+    normalized: list[tuple[int, int, str]] = []
+    token_base = sentence_base = document_base = 0
+    for part in parts:
+        mapping = np.fromiter(
+            (term_ids[term] for term in part.vocabulary), dtype=np.int32, count=len(part.vocabulary)
+        )
+        tokens.append(mapping[part.tokens] if len(part.tokens) else part.tokens)
+        sentence_tokens.append(part.sentence_tokens[1:] + token_base)
+        document_sentences.append(part.document_sentences[1:] + sentence_base)
+        normalized.extend((d + document_base, p, text) for d, p, text in part.normalized)
+        token_base += len(part.tokens)
+        sentence_base += part.sentences
+        document_base += part.documents
+    return Analysis(
+        vocabulary=tuple(vocabulary),
+        tokens=_concatenate(tokens, np.int32),
+        sentence_tokens=np.concatenate(sentence_tokens),
+        paragraph=_concatenate([part.paragraph for part in parts], np.int32),
+        start=_concatenate([part.start for part in parts], np.int32),
+        end=_concatenate([part.end for part in parts], np.int32),
+        document_sentences=np.concatenate(document_sentences),
+        normalized=tuple(normalized),
+    )
+
+
+def _concatenate(arrays: Sequence[npt.NDArray[np.int32]], dtype: type[np.int32]) -> Int32Array:
+    return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype=dtype)
+
+
+def _ranges(starts: Int64Array, ends: Int64Array) -> Int64Array:
+    """All of start..end-1 for each pair, in order."""
+    counts = ends - starts
+    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return offsets + np.arange(int(counts.sum()), dtype=np.int64)
+
+
+def select(analysis: Analysis, documents: Sequence[int]) -> Analysis:
+    """The analysis of some of its documents, in the order given, with their vocabulary only."""
+    if list(documents) == list(range(analysis.documents)):
+        return analysis
+    chosen = np.asarray(documents, dtype=np.int64)
+    first, last = analysis.document_sentences[chosen], analysis.document_sentences[chosen + 1]
+    sentences = _ranges(first, last)
+    token_first = analysis.sentence_tokens[sentences]
+    token_last = analysis.sentence_tokens[sentences + 1]
+    old_tokens = analysis.tokens[_ranges(token_first, token_last)]
+    used, tokens = np.unique(old_tokens, return_inverse=True)
+    position = {int(d): i for i, d in enumerate(chosen)}
+    normalized = tuple(
+        (position[d], p, text) for d, p, text in analysis.normalized if d in position
+    )
+    return Analysis(
+        vocabulary=tuple(analysis.vocabulary[int(t)] for t in used),
+        tokens=tokens.astype(np.int32),
+        sentence_tokens=np.concatenate([[0], np.cumsum(token_last - token_first)]).astype(np.int64),
+        paragraph=analysis.paragraph[sentences],
+        start=analysis.start[sentences],
+        end=analysis.end[sentences],
+        document_sentences=np.concatenate([[0], np.cumsum(last - first)]).astype(np.int64),
+        normalized=tuple(sorted(normalized)),
+    )
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def analyse_documents(documents: Sequence[Document], *, workers: int | None = None) -> Analysis:
+    """Analyse documents, in worker processes when the corpus is large enough to pay.
+
+    `workers`: None decides from the corpus size and the cores available; 1 stays
+    in-process. The result does not depend on it.
+    """
+    paragraph_lists = [document.paragraphs for document in documents]
+    if workers is None:
+        chars = sum(len(p) for paragraphs in paragraph_lists for p in paragraphs)
+        workers = available_cores() if chars >= PARALLEL_MIN_CHARS else 1
+    workers = min(workers, len(paragraph_lists))
+    if workers > 1:
+        try:
+            return merge(_analyse_in_processes(paragraph_lists, workers))
+        except (OSError, RuntimeError) as error:  # e.g. no process can be started here
+            log.warning("analysing in-process: worker processes failed: %s", error)
+    return merge([analyse(paragraph_lists)])
+
+
+def _analyse_in_processes(paragraph_lists: list[tuple[str, ...]], workers: int) -> list[Analysis]:
+    chunks = _chunks(paragraph_lists, workers * _CHUNKS_PER_WORKER)
+    # spawn, not fork: the bot loads corpora from a thread, and forking a process
+    # that has threads can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(analyse, chunks))
+
+
+def _chunks(paragraph_lists: list[tuple[str, ...]], count: int) -> list[list[tuple[str, ...]]]:
+    """Consecutive runs of documents with about the same amount of text each."""
+    sizes = np.array([sum(len(p) for p in paragraphs) + 1 for paragraphs in paragraph_lists])
+    bounds = np.searchsorted(np.cumsum(sizes), np.linspace(0, sizes.sum(), count + 1)[1:-1])
+    total = len(paragraph_lists)
+    edges = [0, *sorted({min(int(b) + 1, total) for b in bounds}), total]
+    return [paragraph_lists[a:b] for a, b in itertools.pairwise(edges) if a < b]

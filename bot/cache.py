@@ -1,0 +1,511 @@
+"""The analysed corpus on disk, so a restart does not parse, split, tokenize and stem again.
+
+Under `<cache_dir>/<hash of the corpus folder's path>/`:
+
+    files/<hash of path>.docs   one corpus file as parsed: its documents and skipped
+                                lines, valid for the file's exact bytes (SHA-256)
+    files/<hash of path>.terms  the analysis of that file's documents (sentences and
+                                terms), each under its document's content hash
+    index.bin                   the last index built: postings and sentence layout,
+                                valid for the exact list of documents it was built from
+
+A restart over an unchanged corpus reads each corpus file once to hash it and then
+loads `index.bin`; a reload after some files changed parses those files again,
+analyses only their documents whose text changed, and builds the postings anew.
+
+Every cache file holds a format number, the analyzer version (a hash of the code
+that parses and analyses text and of the pysbd and PyStemmer versions, see
+`bot.analysis.analyzer_version`) and a SHA-256 of its contents. A file that does
+not check out (damaged, truncated, stale) is logged, ignored and rebuilt, never
+trusted. Files are written under a temporary name and renamed into place, so a
+reader sees a whole old file or a whole new one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import struct
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.analysis import Analysis, analyse_documents, analyzer_version, merge, select
+from bot.corpus import Document, SkippedFile
+
+log = logging.getLogger(__name__)
+
+FORMAT = 3
+_MAGIC = b"NQACACHE"
+_HEAD = len(_MAGIC) + 8  # magic, then the header's length
+_DIGEST = 32  # SHA-256 of everything before it, at the end of the file
+_ALIGN = 64
+_TEMPORARY_MAX_AGE = 3600.0  # seconds before a leftover temporary file is removed
+
+Arrays = dict[str, npt.NDArray[Any]]
+Meta = dict[str, Any]
+
+
+class CacheProblem(Exception):
+    """A cache file that cannot be used. `stale`: made by another version, not damaged."""
+
+    def __init__(self, reason: str, *, stale: bool = False) -> None:
+        super().__init__(reason)
+        self.stale = stale
+
+
+def _aligned(offset: int) -> int:
+    return -(-offset // _ALIGN) * _ALIGN
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_container(
+    path: Path, kind: str, meta: Mapping[str, Any], arrays: Mapping[str, npt.NDArray[Any]]
+) -> None:
+    """Write `meta` (JSON) and `arrays` to `path` atomically, with a checksum."""
+    entries: list[list[Any]] = []
+    blobs: list[tuple[int, bytes | memoryview]] = []  # (offset, bytes) of each array
+    offset = 0
+    for name, array in arrays.items():
+        data = np.ascontiguousarray(array)
+        entries.append([name, data.dtype.str, list(data.shape), offset, data.nbytes])
+        blobs.append((offset, memoryview(data.reshape(-1).view(np.uint8).data)))
+        offset = _aligned(offset + data.nbytes)
+    header = json.dumps(
+        {
+            "format": FORMAT,
+            "kind": kind,
+            "analyzer": analyzer_version(),
+            "meta": meta,
+            "arrays": entries,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    start = _aligned(_HEAD + len(header))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            digest = hashlib.sha256()
+
+            def emit(chunk: bytes | memoryview) -> None:
+                digest.update(chunk)
+                out.write(chunk)
+
+            emit(_MAGIC + struct.pack("<Q", len(header)) + header)
+            emit(bytes(start - _HEAD - len(header)))
+            written = 0
+            for at, blob in blobs:
+                emit(bytes(at - written))
+                emit(blob)
+                written = at + len(blob)
+            out.write(digest.digest())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def read_container(path: Path, kind: str) -> tuple[Meta, Arrays]:
+    """The meta and arrays of a cache file, checked; raises `CacheProblem` if it is unusable.
+
+    The arrays are read-only views of the file's bytes.
+    """
+    data = path.read_bytes()
+    if len(data) < _HEAD + _DIGEST or not data.startswith(_MAGIC):
+        raise CacheProblem("not a cache file, or truncated")
+    body = memoryview(data)[:-_DIGEST]
+    if hashlib.sha256(body).digest() != data[-_DIGEST:]:
+        raise CacheProblem("checksum mismatch: damaged or truncated")
+    try:
+        (header_length,) = struct.unpack_from("<Q", data, len(_MAGIC))
+        header = json.loads(data[_HEAD : _HEAD + header_length])
+    except (struct.error, ValueError) as error:
+        raise CacheProblem(f"unreadable header: {error}") from None
+    if header.get("format") != FORMAT:
+        raise CacheProblem(f"format {header.get('format')}, not {FORMAT}", stale=True)
+    if header.get("kind") != kind:
+        raise CacheProblem(f"holds {header.get('kind')!r}, not {kind!r}")
+    if header.get("analyzer") != analyzer_version():
+        raise CacheProblem("made by another analyzer version", stale=True)
+    start = _aligned(_HEAD + header_length)
+    arrays: Arrays = {}
+    try:
+        for name, dtype_name, shape, offset, size in header["arrays"]:
+            dtype = np.dtype(dtype_name)
+            if size == 0:
+                arrays[name] = np.empty(shape, dtype=dtype)
+                continue
+            begin = start + offset
+            if offset < 0 or begin + size > len(body) or size % dtype.itemsize:
+                raise CacheProblem(f"array {name} lies outside the file")
+            array = np.frombuffer(data, dtype=dtype, count=size // dtype.itemsize, offset=begin)
+            arrays[name] = array.reshape(shape)
+    except (TypeError, ValueError) as error:
+        raise CacheProblem(f"unreadable array table: {error}") from None
+    return header["meta"], arrays
+
+
+@dataclass
+class CacheStats:
+    """What one load took from the cache and what it had to do itself."""
+
+    files_parsed: int = 0
+    files_from_cache: int = 0
+    documents_analysed: int = 0
+    documents_from_cache: int = 0
+    index_from_cache: bool = False
+    rejected: list[str] = field(default_factory=list)
+    """Cache files ignored as damaged or stale, with the reason."""
+
+
+_DOCUMENT_FIELDS = ("id", "title", "source", "publisher", "author", "url", "published")
+_CORPUS_MARKER = "corpus-folder.txt"  # in each corpus's cache: the folder it caches
+
+
+class CorpusCache:
+    """The cache of one corpus folder, for one load (see the module docstring).
+
+    `bot.corpus.load_corpus` asks it for parsed files, `bot.index.build_index`
+    for analyses and the built index. It never raises for a cache problem: a
+    file it cannot read or write is logged and the work is done instead.
+    """
+
+    def __init__(self, folder: Path, corpus_dir: Path | None = None) -> None:
+        self.folder = folder
+        self.corpus_dir = corpus_dir
+        self.stats = CacheStats()
+        self._digests: dict[str, str] = {}
+        """Relative path -> SHA-256 of the bytes read in this load."""
+        self._file_of: dict[str, str] = {}
+        """Document content hash -> relative path of the file it came from."""
+
+    @classmethod
+    def open(cls, cache_dir: Path, corpus_dir: Path) -> CorpusCache:
+        """The cache of `corpus_dir` under `cache_dir` (created when first written)."""
+        resolved = corpus_dir.resolve()
+        return cls(cache_dir / _sha256(str(resolved))[:16], resolved)
+
+    # --- parsed files (bot.corpus.FileCache) ---------------------------------------
+
+    def _entry(self, relative: str, suffix: str) -> Path:
+        return self.folder / "files" / f"{_sha256(relative)[:32]}{suffix}"
+
+    def lookup(self, relative: str, data: bytes) -> list[Document | SkippedFile] | None:
+        digest = hashlib.sha256(data).hexdigest()
+        self._digests[relative] = digest
+        path = self._entry(relative, ".docs")
+        entry = self._read(path, "docs")
+        if entry is None:
+            return None
+        meta, arrays = entry
+        if meta.get("path") != relative or meta.get("digest") != digest:
+            return None  # the file changed: parse it again
+        try:
+            results = _decode_results(meta, arrays)
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            self._reject(path, f"unreadable entry: {error!r}")
+            return None
+        self.stats.files_from_cache += 1
+        self._remember(relative, results)
+        return results
+
+    def store(self, relative: str, results: list[Document | SkippedFile]) -> None:
+        self.stats.files_parsed += 1
+        self._remember(relative, results)
+        digest = self._digests.get(relative)
+        if digest is not None:
+            meta, arrays = _encode_results(relative, digest, results)
+            self._write(self._entry(relative, ".docs"), "docs", meta, arrays)
+
+    def finish(self) -> None:
+        """Remove the entries of files that are no longer in the corpus, and the caches of
+        corpus folders that no longer exist (keyed by their path, they cannot be hit)."""
+        self._mark_and_sweep()
+        kept = {_sha256(relative)[:32] for relative in self._digests}
+        with contextlib.suppress(OSError):
+            for path in (self.folder / "files").iterdir():
+                name = path.name.split(".", 1)[0]
+                temporary = path.name.endswith(".tmp")
+                old = temporary and time.time() - path.stat().st_mtime > _TEMPORARY_MAX_AGE
+                if (name not in kept and not temporary) or old:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+
+    def _mark_and_sweep(self) -> None:
+        if self.corpus_dir is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            marker = self.folder / _CORPUS_MARKER
+            if not marker.exists():
+                marker.write_text(str(self.corpus_dir), encoding="utf-8")
+            for sibling in self.folder.parent.iterdir():
+                source = sibling / _CORPUS_MARKER
+                if sibling == self.folder or not source.is_file():
+                    continue  # not a corpus cache of ours: never touched
+                if not Path(source.read_text(encoding="utf-8")).exists():
+                    shutil.rmtree(sibling, ignore_errors=True)
+        except OSError as error:
+            log.warning("cannot tidy the cache folder %s: %s", self.folder.parent, error)
+
+    def _remember(self, relative: str, results: list[Document | SkippedFile]) -> None:
+        for result in results:
+            if isinstance(result, Document):
+                self._file_of.setdefault(result.content_hash, relative)
+
+    # --- analyses ---------------------------------------------------------------------
+
+    def analyse(self, documents: Sequence[Document], *, workers: int | None = None) -> Analysis:
+        """The analysis of `documents`, in order: a document whose text was analysed before
+        comes from its file's entry, the others are analysed (see `analyse_documents`)."""
+        by_file: dict[str | None, list[int]] = {}
+        for position, document in enumerate(documents):
+            by_file.setdefault(self._file_of.get(document.content_hash), []).append(position)
+        sources: list[tuple[Analysis, int] | None] = [None] * len(documents)
+        stored_hashes: dict[str, list[str]] = {}
+        for relative, positions in by_file.items():
+            if relative is None:
+                continue
+            pack = self._load_pack(relative)
+            if pack is None:
+                continue
+            hashes, analysis = pack
+            stored_hashes[relative] = hashes
+            where = {content_hash: at for at, content_hash in enumerate(hashes)}
+            for position in positions:
+                at = where.get(documents[position].content_hash)
+                if at is not None:
+                    sources[position] = (analysis, at)
+
+        missing = [position for position, source in enumerate(sources) if source is None]
+        if missing:
+            fresh = analyse_documents([documents[p] for p in missing], workers=workers)
+            for at, position in enumerate(missing):
+                sources[position] = (fresh, at)
+        self.stats.documents_analysed += len(missing)
+        self.stats.documents_from_cache += len(documents) - len(missing)
+        whole = merge(_runs(sources))
+
+        for relative, positions in by_file.items():
+            hashes = [documents[p].content_hash for p in positions]
+            if relative is not None and stored_hashes.get(relative) != hashes:
+                self._save_pack(relative, hashes, select(whole, positions))
+        return whole
+
+    def _load_pack(self, relative: str) -> tuple[list[str], Analysis] | None:
+        path = self._entry(relative, ".terms")
+        entry = self._read(path, "terms")
+        if entry is None:
+            return None
+        meta, arrays = entry
+        try:
+            hashes = [str(h) for h in meta["hashes"]]
+            analysis = _decode_analysis(meta, arrays)
+            if analysis.documents != len(hashes):
+                raise ValueError("document count does not match")
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            self._reject(path, f"unreadable entry: {error!r}")
+            return None
+        return hashes, analysis
+
+    def _save_pack(self, relative: str, hashes: list[str], analysis: Analysis) -> None:
+        meta, arrays = _encode_analysis(analysis)
+        meta.update(path=relative, hashes=hashes)
+        self._write(self._entry(relative, ".terms"), "terms", meta, arrays)
+
+    # --- the built index -------------------------------------------------------------------
+
+    @property
+    def _index_path(self) -> Path:
+        return self.folder / "index.bin"
+
+    def index_key(self, documents: Sequence[Document]) -> str:
+        """What a stored index must have been built from: these documents, in this order."""
+        digest = hashlib.sha256(f"{FORMAT}\0{analyzer_version()}".encode())
+        for document in documents:
+            digest.update(f"\0{document.id}\0{document.content_hash}".encode())
+        return digest.hexdigest()
+
+    def load_index(self, key: str) -> tuple[Meta, Arrays] | None:
+        entry = self._read(self._index_path, "index")
+        if entry is None:
+            return None
+        if entry[0].get("key") != key:
+            log.info("cached index is of another corpus version; building anew")
+            return None
+        return entry
+
+    def save_index(self, key: str, meta: Meta, arrays: Arrays) -> None:
+        self._write(self._index_path, "index", {**meta, "key": key}, arrays)
+
+    def reject_index(self, reason: str) -> None:
+        self._reject(self._index_path, reason)
+
+    # --- reading and writing ---------------------------------------------------------------
+
+    def _read(self, path: Path, kind: str) -> tuple[Meta, Arrays] | None:
+        try:
+            return read_container(path, kind)
+        except FileNotFoundError:
+            return None
+        except CacheProblem as problem:
+            self._reject(path, str(problem), stale=problem.stale)
+        except (OSError, MemoryError) as error:
+            self._reject(path, f"unreadable: {error}")
+        return None
+
+    def _reject(self, path: Path, reason: str, *, stale: bool = False) -> None:
+        self.stats.rejected.append(f"{path.name}: {reason}")
+        log.log(
+            logging.INFO if stale else logging.WARNING,
+            "ignoring cache file %s (%s); rebuilding it",
+            path,
+            reason,
+        )
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+    def _write(self, path: Path, kind: str, meta: Meta, arrays: Arrays) -> None:
+        try:
+            write_container(path, kind, meta, arrays)
+        except OSError as error:
+            log.warning("cannot write cache file %s: %s", path, error)
+
+
+def _runs(sources: list[tuple[Analysis, int] | None]) -> list[Analysis]:
+    """Consecutive documents from the same analysis, taken out together."""
+    parts = []
+    current: Analysis | None = None
+    picked: list[int] = []
+    for source in sources:
+        assert source is not None
+        analysis, at = source
+        if analysis is not current:
+            if current is not None:
+                parts.append(select(current, picked))
+            current, picked = analysis, []
+        picked.append(at)
+    if current is not None:
+        parts.append(select(current, picked))
+    return parts
+
+
+def _encode_results(
+    relative: str, digest: str, results: list[Document | SkippedFile]
+) -> tuple[Meta, Arrays]:
+    # Compact rows: ["skip", path, reason] or [paragraph count, content hash, *fields].
+    items: list[list[Any]] = []
+    paragraphs: list[str] = []
+    for result in results:
+        if isinstance(result, SkippedFile):
+            items.append(["skip", result.path, result.reason])
+        else:
+            fields = [getattr(result, name) for name in _DOCUMENT_FIELDS]
+            items.append([len(result.paragraphs), result.content_hash, *fields])
+            paragraphs.extend(result.paragraphs)
+    meta: Meta = {"path": relative, "digest": digest, "results": items}
+    if any("\n" in paragraph for paragraph in paragraphs):  # never from files: normalized
+        ends = np.cumsum([len(p) for p in paragraphs], dtype=np.int64)
+        text = np.frombuffer("".join(paragraphs).encode(), dtype=np.uint8)
+        return meta, {"text": text, "ends": ends}
+    meta["lines"] = len(paragraphs)  # one paragraph a line: split at C speed when read
+    return meta, {"text": np.frombuffer("\n".join(paragraphs).encode(), dtype=np.uint8)}
+
+
+def _paragraphs(meta: Meta, arrays: Arrays) -> list[str]:
+    text = arrays["text"].tobytes().decode()
+    if "lines" in meta:
+        lines = text.split("\n") if meta["lines"] else []
+        if len(lines) != meta["lines"]:
+            raise ValueError("paragraph count does not match the text")
+        return lines
+    ends = arrays["ends"].tolist()
+    if (ends[-1] if ends else 0) != len(text):
+        raise ValueError("paragraph offsets do not match the text")
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def _decode_results(meta: Meta, arrays: Arrays) -> list[Document | SkippedFile]:
+    all_paragraphs = _paragraphs(meta, arrays)
+    results: list[Document | SkippedFile] = []
+    cursor = 0
+    for item in meta["results"]:
+        if item[0] == "skip":
+            _, path, reason = item
+            results.append(SkippedFile(str(path), str(reason)))
+            continue
+        count, content_hash, doc_id, title, source, publisher, author, url, published = item
+        paragraphs = tuple(all_paragraphs[cursor : cursor + count])
+        cursor += count
+        results.append(
+            Document(
+                doc_id, title, paragraphs, source, publisher, author, url, published, content_hash
+            )
+        )
+    if cursor != len(all_paragraphs):
+        raise ValueError("paragraph count does not match")
+    return results
+
+
+def encode_vocabulary(vocabulary: Sequence[str]) -> npt.NDArray[np.uint8]:
+    """Terms (which never hold a line break) as one UTF-8 array."""
+    return np.frombuffer("\n".join(vocabulary).encode(), dtype=np.uint8)
+
+
+def decode_vocabulary(array: npt.NDArray[np.uint8]) -> tuple[str, ...]:
+    text = array.tobytes().decode()
+    return tuple(text.split("\n")) if text else ()
+
+
+def _encode_analysis(analysis: Analysis) -> tuple[Meta, Arrays]:
+    meta: Meta = {"normalized": [list(item) for item in analysis.normalized]}
+    arrays: Arrays = {
+        "vocabulary": encode_vocabulary(analysis.vocabulary),
+        "tokens": analysis.tokens,
+        "sentence_tokens": analysis.sentence_tokens,
+        "paragraph": analysis.paragraph,
+        "start": analysis.start,
+        "end": analysis.end,
+        "document_sentences": analysis.document_sentences,
+    }
+    return meta, arrays
+
+
+def _decode_analysis(meta: Meta, arrays: Arrays) -> Analysis:
+    analysis = Analysis(
+        vocabulary=decode_vocabulary(arrays["vocabulary"]),
+        tokens=arrays["tokens"].astype(np.int32, copy=False),
+        sentence_tokens=arrays["sentence_tokens"].astype(np.int64, copy=False),
+        paragraph=arrays["paragraph"].astype(np.int32, copy=False),
+        start=arrays["start"].astype(np.int32, copy=False),
+        end=arrays["end"].astype(np.int32, copy=False),
+        document_sentences=arrays["document_sentences"].astype(np.int64, copy=False),
+        normalized=tuple((int(d), int(p), str(text)) for d, p, text in meta["normalized"]),
+    )
+    sentences, tokens = analysis.sentences, len(analysis.tokens)
+    consistent = (
+        len(analysis.sentence_tokens) == sentences + 1
+        and len(analysis.start) == len(analysis.end) == sentences
+        and int(analysis.sentence_tokens[-1]) == tokens
+        and int(analysis.document_sentences[-1]) == sentences
+        and (tokens == 0 or int(analysis.tokens.max()) < len(analysis.vocabulary))
+    )
+    if not consistent:
+        raise ValueError("arrays do not fit together")
+    return analysis

@@ -1,0 +1,141 @@
+"""Analysis in columns: the same in worker processes as in-process, merged and sliced
+without changing a term, and an index that keeps no Python object per sentence."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.analysis import Analysis, _chunks, analyse, analyse_documents, merge, select
+from bot.corpus import Corpus, Document
+from bot.index import build_index, split_document
+from bot.text import normalize, terms
+
+MakeDocument = Callable[..., Document]
+
+
+def term_lists(analysis: Analysis) -> list[list[str]]:
+    """Each sentence's terms as strings: what an analysis says, whatever its term ids."""
+    bounds = analysis.sentence_tokens.tolist()
+    words = [analysis.vocabulary[t] for t in analysis.tokens.tolist()]
+    return [words[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def assert_identical(a: Analysis, b: Analysis) -> None:
+    assert a.vocabulary == b.vocabulary
+    for field in dataclasses.fields(Analysis):
+        left, right = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(left, np.ndarray):
+            assert left.dtype == right.dtype, field.name
+            np.testing.assert_array_equal(left, right, err_msg=field.name)
+        else:
+            assert left == right, field.name
+
+
+@pytest.fixture
+def documents(bundled_corpus: Corpus, make_document: MakeDocument) -> list[Document]:
+    extra = [
+        make_document(f"extra-{n}", f"Item {n} was  sold.  It cost {n} dollars.", "Who knows?")
+        for n in range(20)
+    ]
+    unnormalized = make_document("odd", "  \u201cYes,\u201d he   said. \n Then left. ")
+    return [*bundled_corpus.documents, *extra, unnormalized]
+
+
+def test_analysis_in_worker_processes_is_identical_to_in_process(
+    documents: list[Document],
+) -> None:
+    in_process = analyse_documents(documents, workers=1)
+    in_workers = analyse_documents(documents, workers=2)
+    assert_identical(in_workers, in_process)
+
+
+def test_analysis_matches_splitting_and_terms(documents: list[Document]) -> None:
+    analysis = analyse_documents(documents, workers=1)
+    expected_sentences = [s for d in documents for s in split_document(d)]
+    assert analysis.sentences == len(expected_sentences)
+    assert term_lists(analysis) == [terms(s.text) for s in expected_sentences]
+    assert analysis.paragraph.tolist() == [s.paragraph for s in expected_sentences]
+    assert analysis.normalized == tuple(
+        (d, p, normalize(text))
+        for d, document in enumerate(documents)
+        for p, text in enumerate(document.paragraphs, start=1)
+        if normalize(text) != text
+    )
+    assert analysis.normalized[-1] == (len(documents) - 1, 1, '"Yes," he said. Then left.')
+    assert list(analysis.vocabulary) == sorted(analysis.vocabulary)
+
+
+def test_the_index_does_not_depend_on_the_number_of_workers(documents: list[Document]) -> None:
+    one, two = build_index(documents, workers=1), build_index(documents, workers=2)
+    for question in ["Who led the Chinese delegation?", "How much did item 7 cost?"]:
+        assert [(h.sentence, h.score) for h in one.search(question, 10)] == [
+            (h.sentence, h.score) for h in two.search(question, 10)
+        ]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["Alpha beta.", "Gamma rose. Delta fell.", "", "It is."])),
+        min_size=1,
+        max_size=8,
+    ),
+    st.data(),
+)
+def test_merge_and_select_keep_every_sentences_terms(
+    paragraph_lists: list[list[str]], data: st.DataObject
+) -> None:
+    cut = data.draw(st.integers(0, len(paragraph_lists)))
+    whole = merge([analyse(paragraph_lists)])
+    parts = merge([analyse(paragraph_lists[:cut]), analyse(paragraph_lists[cut:])])
+    assert_identical(parts, whole)
+    chosen = data.draw(st.lists(st.integers(0, len(paragraph_lists) - 1), unique=True))
+    picked = select(whole, chosen)
+    assert term_lists(picked) == term_lists(merge([analyse([paragraph_lists[d] for d in chosen])]))
+    assert_identical(merge([picked]), merge([analyse([paragraph_lists[d] for d in chosen])]))
+
+
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=60), st.integers(1, 12))
+def test_chunks_cover_every_document_once_in_order(sizes: list[int], count: int) -> None:
+    paragraph_lists = [("x" * size,) for size in sizes]
+    chunks = _chunks(paragraph_lists, count)
+    assert [p for chunk in chunks for p in chunk] == paragraph_lists
+    assert all(chunks)
+
+
+def test_the_index_keeps_no_python_object_per_sentence(bundled_corpus: Corpus) -> None:
+    index = build_index(bundled_corpus.documents)
+    sentences = len(index.sentences)
+    assert sentences > 10
+
+    def containers(value: object, depth: int = 0) -> list[int]:
+        """Sizes of the Python containers reachable from an index field (not numpy arrays)."""
+        if depth > 3 or isinstance(value, np.ndarray | str | int | float):
+            return []
+        if isinstance(value, dict):
+            return [len(value)] + [n for v in value.values() for n in containers(v, depth + 1)]
+        if isinstance(value, list | tuple):
+            return [len(value)] + [n for v in value for n in containers(v, depth + 1)]
+        if dataclasses.is_dataclass(value):
+            return [
+                n
+                for f in dataclasses.fields(value)
+                for n in containers(getattr(value, f.name), depth + 1)
+            ]
+        return []
+
+    for field in dataclasses.fields(index):
+        if field.name in {"documents", "sentences"}:
+            continue
+        sizes = containers(getattr(index, field.name))
+        # The vocabulary holds one entry a term; nothing holds one a sentence.
+        assert all(
+            size < sentences for size in sizes if size != len(index._sentence_bm25.vocabulary)
+        )

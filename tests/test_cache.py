@@ -1,0 +1,343 @@
+"""The cache of analysed corpora: warm loads give the same index, damage is never trusted,
+and a reload analyses only what changed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bot.cache
+from bot.bm25 import BM25Params
+from bot.cache import CacheProblem, CorpusCache, read_container, write_container
+from bot.corpus import load_corpus
+from bot.index import Index, Ranking, build_index
+from bot.pipeline import LoadedCorpus, load_index
+from bot.settings import Settings
+
+QUESTIONS = [
+    "who led the Chinese delegation?",
+    "What did the defense ministers discuss?",
+    "When did the talks take place?",
+    "zebra giraffe",
+]
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path, repo_root: Path) -> Path:
+    folder = tmp_path / "corpus"
+    shutil.copytree(repo_root / "corpus", folder)
+    return folder
+
+
+@pytest.fixture
+def settings(corpus_dir: Path, tmp_path: Path) -> Settings:
+    return Settings(corpus_dir=corpus_dir, cache_dir=tmp_path / "cache")
+
+
+def results(index: Index) -> list[list[tuple[str, int, str, float, frozenset[str], float]]]:
+    return [
+        [
+            (
+                h.sentence.document.id,
+                h.sentence.position,
+                h.sentence.text,
+                h.score,
+                h.matched,
+                h.coverage,
+            )
+            for h in index.search(question, 12)
+        ]
+        for question in QUESTIONS
+    ]
+
+
+def fresh(settings: Settings) -> Index:
+    """The index built without any cache, for comparison."""
+    corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes)
+    params = BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, epsilon=settings.bm25_epsilon)
+    ranking = Ranking(
+        paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
+    )
+    return build_index(corpus.documents, params, ranking)
+
+
+def cache_folder(settings: Settings) -> Path:
+    return CorpusCache.open(settings.cache_dir, settings.corpus_dir).folder
+
+
+def assert_same_index(a: Index, b: Index) -> None:
+    assert a.version == b.version
+    assert a.documents == b.documents
+    assert list(a.sentences) == list(b.sentences)
+    assert [a.sentences_of(d.id) for d in a.documents] == [
+        b.sentences_of(d.id) for d in b.documents
+    ]
+    assert results(a) == results(b)
+
+
+# --- warm loads ----------------------------------------------------------------------------
+
+
+def test_a_warm_cache_gives_the_identical_index_without_parsing_or_analysing(
+    settings: Settings,
+) -> None:
+    cold = load_index(settings)
+    assert cold.cache is not None
+    assert cold.cache.files_parsed == 3 and cold.cache.files_from_cache == 0
+    assert cold.cache.documents_analysed == 3 and not cold.cache.index_from_cache
+
+    warm = load_index(settings)
+    assert warm.cache is not None
+    assert (warm.cache.files_parsed, warm.cache.files_from_cache) == (0, 3)
+    assert warm.cache.documents_analysed == 0
+    assert warm.cache.index_from_cache
+    assert warm.cache.rejected == []
+    assert warm.corpus.documents == cold.corpus.documents
+    assert_same_index(warm.index, cold.index)
+    assert_same_index(warm.index, fresh(settings))
+
+
+def test_skipped_files_are_reported_the_same_from_the_cache(
+    settings: Settings, corpus_dir: Path
+) -> None:
+    (corpus_dir / "broken.txt").write_bytes(b"\xff\xfe not utf-8")
+    (corpus_dir / "dump.jsonl").write_text(
+        '{"title": "A dump", "text": "The harbour crane lifted ships."}\nnot json\n'
+    )
+    cold = load_index(settings)
+    warm = load_index(settings)
+    assert warm.cache is not None and warm.cache.files_from_cache == 5
+    assert warm.corpus.skipped == cold.corpus.skipped
+    assert [s.path for s in warm.corpus.skipped] == ["broken.txt", "dump.jsonl:2"]
+
+
+def test_bm25_parameters_do_not_invalidate_the_analysis(settings: Settings) -> None:
+    first = load_index(settings)
+    tuned_settings = settings.model_copy(update={"bm25_k1": 1.5, "bm25_b": 0.75})
+    tuned = load_index(tuned_settings)
+    assert tuned.cache is not None and tuned.cache.index_from_cache
+    assert tuned.index.version != first.index.version  # the parameters are in the version
+    assert_same_index(tuned.index, fresh(tuned_settings))
+
+
+# --- what changed is analysed again ---------------------------------------------------------
+
+
+def test_a_changed_file_is_analysed_again_and_the_others_come_from_the_cache(
+    settings: Settings, corpus_dir: Path
+) -> None:
+    load_index(settings)
+    changed = sorted(corpus_dir.glob("*.md"))[0]
+    front_matter, body = changed.read_text(encoding="utf-8").split("---\n", 2)[1:]
+    added = "The harbour crane lifted three ships.\n\n"
+    changed.write_text(f"---\n{front_matter}---\n{added}{body}", encoding="utf-8")
+    reloaded = load_index(settings)
+    assert reloaded.cache is not None
+    assert (reloaded.cache.files_parsed, reloaded.cache.files_from_cache) == (1, 2)
+    assert (reloaded.cache.documents_analysed, reloaded.cache.documents_from_cache) == (1, 2)
+    assert not reloaded.cache.index_from_cache
+    assert_same_index(reloaded.index, fresh(settings))
+    [hit] = reloaded.index.search("harbour crane", 1)
+    assert hit.sentence.text == "The harbour crane lifted three ships."
+
+    again = load_index(settings)
+    assert again.cache is not None and again.cache.index_from_cache
+
+
+def test_in_a_changed_jsonl_file_only_the_changed_article_is_analysed(
+    settings: Settings, corpus_dir: Path
+) -> None:
+    lines = [
+        {"title": f"Report {n}", "text": f"The {word} council met on Monday about {word} roads."}
+        for n, word in enumerate(["harbour", "forest", "valley", "castle"])
+    ]
+    dump = corpus_dir / "dump.jsonl"
+    dump.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    load_index(settings)
+    lines[2]["text"] = "The valley council closed the bridge for repairs."
+    dump.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    reloaded = load_index(settings)
+    assert reloaded.cache is not None
+    assert (reloaded.cache.files_parsed, reloaded.cache.files_from_cache) == (1, 3)
+    assert (reloaded.cache.documents_analysed, reloaded.cache.documents_from_cache) == (1, 6)
+    assert_same_index(reloaded.index, fresh(settings))
+
+
+def test_a_removed_file_leaves_the_index_and_its_cache_entries(
+    settings: Settings, corpus_dir: Path
+) -> None:
+    load_index(settings)
+    entries = sorted((cache_folder(settings) / "files").iterdir())
+    assert len(entries) == 6  # parsed documents and analysis of each of three files
+    removed = sorted(corpus_dir.glob("*.md"))[0]
+    removed.unlink()
+    reloaded = load_index(settings)
+    assert reloaded.cache is not None and reloaded.cache.documents_analysed == 0
+    assert len(reloaded.index.documents) == 2
+    assert len(list((cache_folder(settings) / "files").iterdir())) == 4
+    assert_same_index(reloaded.index, fresh(settings))
+
+
+# --- damage and staleness ----------------------------------------------------------------------
+
+
+def damage(path: Path, how: str) -> None:
+    data = bytearray(path.read_bytes())
+    if how == "flip":
+        data[len(data) // 2] ^= 0x40
+    elif how == "truncate":
+        del data[len(data) // 3 :]
+    elif how == "empty":
+        data.clear()
+    else:
+        data[:8] = b"NOTCACHE"
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["flip", "truncate", "empty", "magic"])
+@pytest.mark.parametrize("which", ["index.bin", "*.docs", "*.terms"])
+def test_a_damaged_cache_file_is_detected_logged_ignored_and_rebuilt(
+    settings: Settings, caplog: pytest.LogCaptureFixture, which: str, how: str
+) -> None:
+    cold = load_index(settings)
+    folder = cache_folder(settings)
+    targets = (
+        [folder / "index.bin"] if which == "index.bin" else sorted(folder.glob(f"files/{which}"))
+    )
+    for target in targets:
+        damage(target, how)
+    if which == "*.terms":  # analyses are read only when the index must be built again
+        (folder / "index.bin").unlink()
+
+    with caplog.at_level(logging.WARNING, logger="bot.cache"):
+        rebuilt = load_index(settings)
+    assert rebuilt.cache is not None
+    assert len(rebuilt.cache.rejected) == len(targets)
+    assert sum("ignoring cache file" in r.getMessage() for r in caplog.records) == len(targets)
+    assert_same_index(rebuilt.index, cold.index)
+    if which == "*.docs":
+        assert rebuilt.cache.files_parsed == 3
+    if which == "*.terms":
+        assert rebuilt.cache.documents_analysed == 3
+
+    again = load_index(settings)  # rewritten whole: trusted again
+    assert again.cache is not None
+    assert again.cache.rejected == [] and again.cache.index_from_cache
+
+
+def test_a_cache_file_of_another_analyzer_version_is_stale_and_rebuilt(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    cold = load_index(settings)
+    monkeypatch.setattr(bot.cache, "analyzer_version", lambda: "another-version")
+    with caplog.at_level(logging.INFO, logger="bot.cache"):
+        rebuilt = load_index(settings)
+    assert rebuilt.cache is not None
+    assert rebuilt.cache.files_parsed == 3 and not rebuilt.cache.index_from_cache
+    assert rebuilt.cache.documents_analysed == 3
+    assert all("another analyzer version" in reason for reason in rebuilt.cache.rejected)
+    assert any("another analyzer version" in r.getMessage() for r in caplog.records)
+    assert_same_index(rebuilt.index, cold.index)
+
+
+def test_an_index_that_does_not_fit_its_documents_is_rejected(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A whole, checksummed file of the right key whose arrays are wrong (a bug, say).
+    load_index(settings)
+    path = cache_folder(settings) / "index.bin"
+    meta, arrays = read_container(path, "index")
+    arrays = {name: np.array(array) for name, array in arrays.items()}
+    arrays["searchable"] = arrays["searchable"][:-1]
+    write_container(path, "index", meta, arrays)
+    rebuilt = load_index(settings)
+    assert rebuilt.cache is not None and not rebuilt.cache.index_from_cache
+    assert any("does not fit" in reason for reason in rebuilt.cache.rejected)
+    assert_same_index(rebuilt.index, fresh(settings))
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(
+    corpus_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    settings = Settings(corpus_dir=corpus_dir, cache_dir=blocker)
+    with caplog.at_level(logging.WARNING, logger="bot.cache"):
+        loaded: LoadedCorpus = load_index(settings)
+    assert any("cannot write cache file" in r.getMessage() for r in caplog.records)
+    assert_same_index(loaded.index, fresh(settings))
+
+
+# --- the file format ------------------------------------------------------------------------------
+
+
+def test_containers_round_trip_and_writes_leave_no_temporary_file(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "x.bin"
+    arrays = {
+        "a": np.arange(10, dtype=np.int32),
+        "b": np.linspace(0, 1, 7),
+        "empty": np.empty(0, dtype=np.int64),
+        "bytes": np.frombuffer("héllo".encode(), dtype=np.uint8),
+    }
+    write_container(path, "test", {"note": "ünïcode"}, arrays)
+    write_container(path, "test", {"note": "ünïcode"}, arrays)  # replaced in place
+    meta, read = read_container(path, "test")
+    assert meta == {"note": "ünïcode"}
+    assert set(read) == set(arrays)
+    for name, array in arrays.items():
+        assert read[name].dtype == array.dtype
+        np.testing.assert_array_equal(read[name], array)
+    assert [p.name for p in path.parent.iterdir()] == ["x.bin"]
+    with pytest.raises(CacheProblem, match="holds 'test'"):
+        read_container(path, "index")
+
+
+@pytest.mark.parametrize("cut", [0, 10, 100, -1])
+def test_any_truncation_is_detected(tmp_path: Path, cut: int) -> None:
+    path = tmp_path / "x.bin"
+    write_container(path, "test", {}, {"a": np.arange(100)})
+    data = path.read_bytes()
+    path.write_bytes(data[:cut])
+    with pytest.raises(CacheProblem):
+        read_container(path, "test")
+
+
+def test_a_corpus_of_one_sentence_paragraphs_round_trips(tmp_path: Path) -> None:
+    # The layout the scale benchmark generates: the paragraph index is the sentence index.
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    lines = [
+        {"title": f"Report {n}", "text": f"The {w} council met today.\n\nIts {w} roads closed."}
+        for n, w in enumerate(["harbour", "forest", "valley"])
+    ]
+    (folder / "dump.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    settings = Settings(corpus_dir=folder, cache_dir=tmp_path / "cache")
+    cold = load_index(settings)
+    warm = load_index(settings)
+    assert warm.cache is not None and warm.cache.index_from_cache
+    assert warm.index._paragraph_bm25 is warm.index._sentence_bm25
+    assert_same_index(warm.index, cold.index)
+    assert warm.index.search("forest roads", 1)[0].sentence.text == "Its forest roads closed."
+
+
+def test_the_caches_of_corpus_folders_that_are_gone_are_removed(
+    corpus_dir: Path, tmp_path: Path
+) -> None:
+    cache_dir = tmp_path / "cache"
+    gone = tmp_path / "temporary-corpus"
+    shutil.copytree(corpus_dir, gone)
+    load_index(Settings(corpus_dir=gone, cache_dir=cache_dir))
+    stranger = cache_dir / "not-ours"
+    stranger.mkdir()
+    shutil.rmtree(gone)
+    load_index(Settings(corpus_dir=corpus_dir, cache_dir=cache_dir))
+    remaining = sorted(p.name for p in cache_dir.iterdir())
+    assert remaining == sorted(
+        [cache_folder(Settings(corpus_dir=corpus_dir, cache_dir=cache_dir)).name, "not-ours"]
+    )
