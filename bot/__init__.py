@@ -6,7 +6,7 @@ itself is built by `create_bot`, imported lazily so the CLI starts fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer, answer_question
 from bot.bm25 import BM25Params
@@ -38,7 +38,3 @@ def create_bot(settings: Settings) -> QABot:
     from bot.discord.client import create_bot as _create_bot
 
     return _create_bot(settings)
-
-
-def __getattr__(name: str) -> Any:
-    raise AttributeError(f"module 'bot' has no attribute {name!r}")

@@ -190,10 +190,15 @@ class QABot(commands.Bot):
                 seconds=time.perf_counter() - started,
             )
             log.info(
-                "corpus reloaded: version %s -> %s, %s",
+                "corpus reloaded: version %s -> %s, %d added, %d removed, %d changed, "
+                "%d skipped, %.2f s",
                 old.index.version,
                 new.index.version,
-                report,
+                len(report.change.added),
+                len(report.change.removed),
+                len(report.change.changed),
+                len(report.skipped),
+                report.seconds,
             )
             return report
 
