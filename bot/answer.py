@@ -25,6 +25,10 @@ _PRONOUNS = frozenset(
     "he she it they this these those that his her its their him them such".split()
 )
 
+# A next sentence holding this share of the question's weight that a hit lacks is quoted
+# with it (see `follow_on`). Set from bench/squad.py and bench/devset.py.
+_FOLLOW_ON_GAIN = 0.2
+
 # How many more hits than passages to ask the index for, so that dropping
 # near-duplicates and weak matches still leaves enough to quote.
 _SEARCH_SLACK = 4
@@ -41,13 +45,14 @@ class Passage:
     """1-based number of its document in `Answer.sources`."""
     lead_in: Sentence | None = None
     """The sentence before, quoted too when this one opens with a pronoun."""
+    follow_on: Sentence | None = None
+    """The sentence after, quoted too when it holds the rest of the question's terms."""
 
     @property
     def text(self) -> str:
-        """What is quoted: the sentence, after its lead-in when there is one."""
-        if self.lead_in is None:
-            return self.sentence.text
-        return f"{self.lead_in.text} {self.sentence.text}"
+        """What is quoted: the sentence, between its lead-in and follow-on when it has them."""
+        parts = (self.lead_in, self.sentence, self.follow_on)
+        return " ".join(s.text for s in parts if s is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +92,24 @@ def lead_in(index: Index, sentence: Sentence) -> Sentence | None:
     first_word = sentence.text.split(maxsplit=1)[0].strip("\"'(").casefold()
     if first_word not in _PRONOUNS:
         return None
-    previous = index.previous_sentence(sentence)
+    previous = index.neighbour(sentence, -1)
     if previous is None or previous.paragraph != sentence.paragraph:
         return None
     return previous
+
+
+def follow_on(index: Index, hit: Hit, weights: dict[str, float]) -> Sentence | None:
+    """The next sentence of the same paragraph, if it holds at least `_FOLLOW_ON_GAIN` of
+    the question's weight (`weights`) that the hit lacks: a question whose terms the
+    text spreads over two sentences is answered by both."""
+    after = index.neighbour(hit.sentence, 1)
+    if after is None or after.paragraph != hit.sentence.paragraph:
+        return None
+    gained = (set(terms(after.text)) & weights.keys()) - hit.matched
+    total = sum(weights.values())
+    if not total or sum(weights[t] for t in gained) / total < _FOLLOW_ON_GAIN:
+        return None
+    return after
 
 
 def compose(
@@ -104,40 +123,47 @@ def compose(
     """Choose up to `k` passages from ranked hits, or decline.
 
     A hit is quoted only when it contains at least `min_coverage` of the
-    question's term weight; a sentence nearly identical to one already chosen
-    is skipped.
+    question's term weight (with its paragraph); a sentence nearly identical to
+    one already chosen, or quoted already, is skipped.
     """
     corpus_version = index.version
     if not terms(question):
         return Answer(question, False, (), (), corpus_version, reason=NOTHING_TO_SEARCH)
-    chosen: list[Hit] = []
+    weights = {t: index.term_weight(t) for t in index.query_terms(question)}
+    chosen: list[tuple[Hit, Sentence | None, Sentence | None]] = []
+    quoted: set[Sentence] = set()
     for hit in hits:
         if len(chosen) == k:
             break
-        if hit.context_coverage < min_coverage:
+        if hit.context_coverage < min_coverage or hit.sentence in quoted:
             continue
-        if any(_is_near_duplicate(hit.sentence, c.sentence) for c in chosen):
+        if any(_is_near_duplicate(hit.sentence, c.sentence) for c, _, _ in chosen):
             continue
-        if any(hit.sentence in (c.sentence, lead_in(index, c.sentence)) for c in chosen):
-            continue  # already quoted, as a passage or as a passage's lead-in
-        chosen.append(hit)
+        # Neighbours quoted already (as passages or their neighbours) are not repeated.
+        before = lead_in(index, hit.sentence)
+        before = None if before in quoted else before
+        after = follow_on(index, hit, weights)
+        after = None if after in quoted else after
+        quoted.update(s for s in (before, hit.sentence, after) if s is not None)
+        chosen.append((hit, before, after))
     if not chosen:
         closest = tuple(dict.fromkeys(h.sentence.document for h in hits[:3]))
         return Answer(
             question, False, (), (), corpus_version, reason=NOT_IN_CORPUS, closest=closest
         )
-    sources = tuple(dict.fromkeys(h.sentence.document for h in chosen))
-    passages = []
-    quoted: set[Sentence] = {h.sentence for h in chosen}
-    for hit in chosen:
-        before = lead_in(index, hit.sentence)
-        if before in quoted:
-            before = None  # quoted already: do not repeat it
-        elif before is not None:
-            quoted.add(before)
-        number = sources.index(hit.sentence.document) + 1
-        passages.append(Passage(hit.sentence, hit.score, hit.matched, number, lead_in=before))
-    return Answer(question, True, tuple(passages), sources, corpus_version)
+    sources = tuple(dict.fromkeys(hit.sentence.document for hit, _, _ in chosen))
+    passages = tuple(
+        Passage(
+            hit.sentence,
+            hit.score,
+            hit.matched,
+            sources.index(hit.sentence.document) + 1,
+            lead_in=before,
+            follow_on=after,
+        )
+        for hit, before, after in chosen
+    )
+    return Answer(question, True, passages, sources, corpus_version)
 
 
 def answer_question(

@@ -9,6 +9,7 @@ ranking, never to decide whether there is an answer at all.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import Enum
 
 from bot.text import normalize, terms
@@ -69,12 +70,29 @@ _FREQUENCY = re.compile(
 _NAME = re.compile(r"(?<=[^.!?\"]\s)[A-Z][a-z]+(?:[-'][A-Za-z]+)?")
 
 
-def answer_type(question: str) -> AnswerType | None:
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a question's wording asks for."""
+
+    kind: AnswerType | None
+    wording: frozenset[str]
+    """Terms of the words that ask for the kind ("how frequently", "what year"): the
+    answer states a frequency or a year rather than repeating these words, so they
+    are not content to match."""
+
+
+def asked_for(question: str) -> Asked:
     """The kind of answer a question asks for, when its wording says so."""
     for kind, pattern in _QUESTION_PATTERNS:
-        if pattern.search(question):
-            return kind
-    return None
+        match = pattern.search(question)
+        if match:
+            return Asked(kind, frozenset(terms(normalize(match.group()))))
+    return Asked(None, frozenset())
+
+
+def answer_type(question: str) -> AnswerType | None:
+    """The kind of answer a question asks for, when its wording says so."""
+    return asked_for(question).kind
 
 
 def has_answer_type(sentence: str, kind: AnswerType, question_terms: frozenset[str]) -> bool:

@@ -28,7 +28,7 @@ from bot.analysis import Analysis, analyse_documents, available_cores
 from bot.bm25 import BM25Params, Evidence, SparseBM25, top
 from bot.cache import CorpusCache, decode_vocabulary, encode_vocabulary
 from bot.corpus import CorpusError, Document
-from bot.cues import answer_type, has_answer_type
+from bot.cues import asked_for, has_answer_type
 from bot.text import split_sentences, terms
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,10 @@ class Ranking:
     paragraph_weight: float = 1.0
     """Times the BM25 score of the sentence's paragraph (as a short document)."""
     answer_type_bonus: float = 0.3
-    """Relative bonus for a sentence holding the kind of answer asked for (see bot.cues)."""
+    """Bonus for a sentence holding the kind of answer asked for (see bot.cues), relative
+    to its score and scaled by how rare such sentences are among the candidates: times
+    log2((candidates + 1) / (holders + 1)). A cue most candidates meet (a capitalised name)
+    then adds little, one few meet (a frequency, a date) much."""
     rerank_depth: int = 30
     """How many of the best sentences by BM25 evidence the bonuses may reorder."""
 
@@ -210,14 +213,26 @@ class Index:
         first, last = self._layout.document_sentences[number : number + 2]
         return tuple(self._sentences_at(np.arange(int(first), int(last))))
 
-    def previous_sentence(self, sentence: Sentence) -> Sentence | None:
-        """The sentence before this one in its document, if any."""
+    def neighbour(self, sentence: Sentence, offset: int) -> Sentence | None:
+        """The sentence `offset` places after this one in its document (before, when
+        negative), if the document has one there."""
         number = self._document_number.get(sentence.document.id)
         if number is None:
             return None
         first, last = self._layout.document_sentences[number : number + 2]
-        at = int(first) + sentence.position - 2  # positions are 1-based
+        at = int(first) + sentence.position - 1 + offset  # positions are 1-based
         return self._sentence(at) if int(first) <= at < int(last) else None
+
+    def query_terms(self, question: str) -> list[str]:
+        """The question's terms to match, each once, in order.
+
+        The words asking for the kind of answer ("how frequently", "what year") are
+        left out, unless nothing else is left: the answer states a frequency or a
+        year rather than repeating them, and the answer-type cue looks for that.
+        """
+        every = list(dict.fromkeys(terms(question)))
+        wording = asked_for(question).wording
+        return [t for t in every if t not in wording] or every
 
     def term_weight(self, term: str) -> float:
         """How much a question term counts when judging whether a sentence answers.
@@ -232,7 +247,7 @@ class Index:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The best `k` sentences that share at least one term with the question."""
-        question_terms = list(dict.fromkeys(terms(question)))
+        question_terms = self.query_terms(question)
         known = [t for t in question_terms if self._sentence_bm25.document_frequency(t)]
         if not known or k <= 0:
             return []
@@ -261,18 +276,21 @@ class Index:
         paragraphs = ranked if self._paragraph_of is None else self._paragraph_of[ranked]
         in_paragraph = [self._paragraph_bm25.contains(t, paragraphs) for t in known]
         weights = {t: self.term_weight(t) for t in question_terms}
-        kind = answer_type(question)
-        question_set = frozenset(question_terms)
+        kind = asked_for(question).kind
+        question_set = frozenset(terms(question))
         sentences = self._sentences_at(self._layout.searchable.take(ranked))
+        holds = [
+            kind is not None and has_answer_type(sentence.text, kind, question_set)
+            for sentence in sentences
+        ]
+        type_bonus = ranking.answer_type_bonus * math.log2((len(holds) + 1) / (sum(holds) + 1))
         hits = []
         for row, (sentence, score) in enumerate(zip(sentences, scores.tolist(), strict=True)):
             matched = frozenset(
                 t for t, found in zip(known, in_sentence, strict=True) if found[row]
             )
             in_context = {t for t, found in zip(known, in_paragraph, strict=True) if found[row]}
-            bonus = 1.0
-            if kind is not None and has_answer_type(sentence.text, kind, question_set):
-                bonus += ranking.answer_type_bonus
+            bonus = 1.0 + type_bonus * holds[row]
             hits.append(
                 Hit(
                     sentence=sentence,

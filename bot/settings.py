@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     paragraph_weight: float = Field(default=1.0, ge=0)
     """How much a sentence's paragraph's BM25 score adds to the sentence's own."""
     answer_type_bonus: float = Field(default=0.3, ge=0)
-    """Relative boost for a sentence holding the kind of answer asked for (who, when, ...)."""
+    """Relative boost for a sentence holding the kind of answer asked for (who, when, ...),
+    scaled by how few of the candidates hold one (see `bot.index.Ranking`)."""
     top_k: int = Field(default=3, ge=1, le=10)
     """How many passages an answer quotes."""
     min_coverage: float = Field(default=0.35, gt=0, le=1)

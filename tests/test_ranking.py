@@ -5,7 +5,7 @@ difference."""
 from __future__ import annotations
 
 from bot.answer import answer_question
-from bot.cues import AnswerType, answer_type, has_answer_type
+from bot.cues import AnswerType, answer_type, asked_for, has_answer_type
 from bot.index import Ranking, build_index
 from tests.conftest import MakeDocument
 
@@ -99,6 +99,10 @@ def test_answer_types_are_read_from_the_question_wording() -> None:
     assert answer_type("How often were the talks held?") is AnswerType.FREQUENCY
     assert answer_type("Where were the talks held?") is AnswerType.PLACE
     assert answer_type("What is the recipe for pancakes?") is None
+    # The words that ask, which the answer states rather than repeats.
+    assert asked_for("In what year did it open?").wording == {"year"}
+    assert asked_for("How many goals did he score?").wording == {"mani"}
+    assert asked_for("What is the recipe for pancakes?").wording == set()
 
 
 def test_a_sentence_has_an_answer_of_the_kind_asked_for() -> None:
@@ -113,3 +117,86 @@ def test_a_sentence_has_an_answer_of_the_kind_asked_for() -> None:
     assert not has_answer_type(
         "Chase led the talks.", AnswerType.PERSON, frozenset({"chase", "led", "talk"})
     )
+
+
+def test_a_question_spread_over_two_sentences_is_quoted_with_both(
+    make_document: MakeDocument,
+) -> None:
+    summit = make_document(
+        "summit",
+        "Biden opened the expanded bilateral meeting in California. "
+        "The delegation included chief of staff Cai Qi.",
+    )
+    index = build_index([summit, *filler(make_document)], ranking=OFF)
+
+    # The first sentence matches most of the question; the one after holds the rest.
+    question = "Who was the chief of staff at the expanded bilateral meeting in California?"
+    answer = answer_question(index, question, k=3, min_coverage=0.01, max_question_chars=500)
+    assert answer.passages[0].text == (
+        "Biden opened the expanded bilateral meeting in California. "
+        "The delegation included chief of staff Cai Qi."
+    )
+    # ... and is not quoted a second time as a passage of its own.
+    assert " ".join(p.text for p in answer.passages).count("Cai Qi") == 1
+    # Control: a next sentence with none of the missing terms is not quoted.
+    quote = first_quote(index, "Who opened the expanded bilateral meeting in California?")
+    assert quote == "Biden opened the expanded bilateral meeting in California."
+
+
+def test_the_words_asking_for_a_frequency_are_not_required_in_the_answer(
+    make_document: MakeDocument,
+) -> None:
+    talks = make_document("talks", "The talks were once held annually.")
+    index = build_index([talks, *filler(make_document)])
+    assert asked_for("How frequently were the talks held?").wording == {"frequent"}
+
+    # "frequently" asks for the kind of answer; the sentence holds every other term.
+    strict = {"k": 3, "min_coverage": 0.9, "max_question_chars": 500}
+    answer = answer_question(index, "How frequently were the talks held?", **strict)
+    assert answer.answered
+    assert answer.passages[0].text == "The talks were once held annually."
+    # Control: said another way, "frequently" is content the sentence lacks.
+    assert not answer_question(index, "Were the talks held frequently?", **strict).answered
+
+
+def talk_documents(make_document: MakeDocument) -> list:  # type: ignore[type-arg]
+    """Sentences sharing "policy talks" with the question below, with no frequency."""
+    topics = "trade fishing water energy border rail tariff grain climate transit".split()
+    return [
+        make_document(f"talks-{t}", f"The policy talks on {t} ended without a deal.")
+        for t in topics
+    ]
+
+
+def test_an_answer_type_few_candidates_hold_can_outrank_more_matched_terms(
+    make_document: MakeDocument,
+) -> None:
+    history = make_document(
+        "history",
+        "The policy talks were held in the capital.",
+        "The talks were once held annually.",
+    )
+    documents = [history, *talk_documents(make_document), *filler(make_document)]
+    question = "How often were the policy talks held?"
+
+    # One candidate in twelve holds a frequency: the cue weighs more than a common term.
+    assert first_quote(build_index(documents), question) == "The talks were once held annually."
+    # Control: without the cue, the sentence with more of the question's terms wins.
+    no_cue = Ranking(answer_type_bonus=0.0)
+    assert "capital" in first_quote(build_index(documents, ranking=no_cue), question)
+
+
+def test_an_answer_type_every_candidate_holds_changes_nothing(
+    make_document: MakeDocument,
+) -> None:
+    documents = [
+        make_document("a", "The talks were led by Michael Chase."),
+        make_document("b", "The bilateral talks were chaired by Eli Ratner in the capital."),
+        *filler(make_document),
+    ]
+    question = "Who led the bilateral talks?"
+    with_cue = build_index(documents).search(question, 5)
+    without = build_index(documents, ranking=Ranking(answer_type_bonus=0.0)).search(question, 5)
+    assert [(h.sentence.text, h.score) for h in with_cue] == [
+        (h.sentence.text, h.score) for h in without
+    ]
