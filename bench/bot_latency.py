@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import re
-import statistics
 import sys
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import simcord
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import BBC, DEV_SET, dev_questions, median_worst  # noqa: E402
 from bot import Settings, create_bot  # noqa: E402
 
 
@@ -54,20 +53,16 @@ async def measure(name: str, folder: Path, questions: list[str]) -> None:
     finally:
         ask_log.removeHandler(times)
     assert len(times.ms) == len(questions), "every question answered and logged"
-    print(
-        f"{name:8} {len(questions)} questions: median {statistics.median(times.ms):7.2f} ms, "
-        f"worst {max(times.ms):7.2f} ms"
-    )
+    print(f"{name:8} {len(questions)} questions: {median_worst(times.ms)}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--bbc", type=Path, default=ROOT.parent / "shared/data/bbc-news")
-    parser.add_argument("--qa", type=Path, default=ROOT.parent / "shared/qa/dev.json")
+    parser.add_argument("--bbc", type=Path, default=BBC)
+    parser.add_argument("--qa", type=Path, default=DEV_SET)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    qa = json.loads(args.qa.read_text(encoding="utf-8"))
-    questions = [item["question"] for item in qa["answerable"]] + qa["unanswerable"]
+    questions = dev_questions(args.qa)
     asyncio.run(measure("bundled", ROOT / "corpus", questions))
     asyncio.run(measure("bbc", args.bbc, questions))
     return 0

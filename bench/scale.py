@@ -73,6 +73,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import BBC, DEV_SET, dev_and_titles  # noqa: E402
 from bot.bm25 import BM25Params, guarded_idf  # noqa: E402
 from bot.text import terms  # noqa: E402
 
@@ -151,18 +152,6 @@ def generate(stats: dict[str, Any], sentences: int, folder: Path) -> None:
     for number, start in enumerate(range(0, len(articles), ARTICLES_PER_FILE)):
         chunk = articles[start : start + ARTICLES_PER_FILE]
         (folder / f"part-{number:04}.jsonl").write_text("\n".join(chunk) + "\n", encoding="utf-8")
-
-
-def questions(bbc: Path, qa: Path, count: int) -> list[str]:
-    """The dev set's questions, then BBC titles spread over all topics, `count` in all."""
-    data = json.loads(qa.read_text(encoding="utf-8"))
-    dev = [item["question"] for item in data["answerable"]] + data["unanswerable"]
-    titles = [
-        path.read_bytes().decode("utf-8", "replace").split("\n", 1)[0].strip()
-        for path in sorted(bbc.rglob("*.txt"))
-    ]
-    step = max(1, len(titles) // max(1, count - len(dev)))
-    return [q for q in dev + titles[::step] if terms(q)][:count]
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -484,8 +473,8 @@ def report(rows: list[tuple[str, dict[str, Any]]], bot: dict[str, Any], label: s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--bbc", type=Path, default=ROOT.parent / "shared/data/bbc-news")
-    parser.add_argument("--qa", type=Path, default=ROOT.parent / "shared/qa/dev.json")
+    parser.add_argument("--bbc", type=Path, default=BBC)
+    parser.add_argument("--qa", type=Path, default=DEV_SET)
     parser.add_argument("--questions", type=int, default=220)
     parser.add_argument("--work", type=Path, help="keep the generated corpora here")
     parser.add_argument("--engine", nargs=4, metavar=("NAME", "CORPUS", "JOB", "RESULT"))
@@ -502,7 +491,7 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="newsqa-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    asked = questions(args.bbc, args.qa, args.questions)
+    asked = dev_and_titles(args.qa, args.bbc, args.questions)
     stats = bbc_statistics(args.bbc)
     print(
         f"BBC: {len(stats['words']):,} distinct words, {int(stats['counts'].sum()):,} words, "

@@ -10,8 +10,6 @@ plus BBC article titles (every n-th, so the sample is spread over all topics).
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import BBC, DEV_SET, dev_and_titles, dev_questions, median_worst  # noqa: E402
 from bot.pipeline import ask, load_index  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -34,28 +33,20 @@ def measure(name: str, folder: Path, questions: list[str]) -> None:
         timings.append((time.perf_counter() - started) * 1000)
     print(
         f"{name:8} load+index {loaded.seconds:6.2f} s | {len(index.documents):5} documents "
-        f"{len(index.sentences):6} sentences | {len(questions)} questions: "
-        f"median {statistics.median(timings):6.2f} ms, worst {max(timings):7.2f} ms"
+        f"{len(index.sentences):6} sentences | {len(questions)} questions: {median_worst(timings)}"
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--bbc", type=Path, default=ROOT.parent / "shared/data/bbc-news")
-    parser.add_argument("--qa", type=Path, default=ROOT.parent / "shared/qa/dev.json")
+    parser.add_argument("--bbc", type=Path, default=BBC)
+    parser.add_argument("--qa", type=Path, default=DEV_SET)
     parser.add_argument("--questions", type=int, default=200, help="BBC titles to ask")
     args = parser.parse_args()
 
-    qa = json.loads(args.qa.read_text(encoding="utf-8"))
-    dev = [item["question"] for item in qa["answerable"]] + qa["unanswerable"]
-    titles = [
-        path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0].strip()
-        for path in sorted(args.bbc.rglob("*.txt"))
-    ]
-    step = max(1, len(titles) // max(1, args.questions))
-    questions = dev + titles[::step][: args.questions]
+    dev = dev_questions(args.qa)
     measure("bundled", ROOT / "corpus", dev)
-    measure("bbc", args.bbc, questions)
+    measure("bbc", args.bbc, dev_and_titles(args.qa, args.bbc, len(dev) + args.questions))
     return 0
 
 
