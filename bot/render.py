@@ -46,12 +46,16 @@ def source_label(document: Document) -> str:
     return f"{document.title} ({known})" if known else document.title
 
 
+def sentences_label(positions: list[str]) -> str:
+    """ "sentence 4", or "sentences 3-5, 9" for more than one."""
+    plural = len(positions) > 1 or any("-" in p for p in positions)
+    return f"sentence{'s' if plural else ''} {', '.join(positions)}"
+
+
 def citation(passage: Passage) -> str:
     """`[1] Title (Publisher), sentence 4`: which article, and where in it."""
-    sentence = passage.sentence
-    return (
-        f"[{passage.source_number}] {source_label(sentence.document)}, sentence {sentence.position}"
-    )
+    where = sentences_label([passage.positions])
+    return f"[{passage.source_number}] {source_label(passage.sentence.document)}, {where}"
 
 
 def decline_message(answer: Answer) -> str:

@@ -228,3 +228,14 @@ def test_json_of_a_declined_answer(geneva: Document) -> None:
     assert data["passages"] == []
     assert data["reason"] == NOT_IN_CORPUS
     assert data["closest_sources"] == ["geneva"]
+
+
+def test_a_quote_of_several_sentences_cites_their_span(geneva: Document) -> None:
+    signed = Sentence(geneva, 1, 1, "The treaty was signed in Geneva.")
+    praised = Sentence(geneva, 2, 1, "Ministers praised the treaty.")
+    passage = Passage(signed, 1.0, frozenset({"treati"}), 1, follow_on=praised)
+    answer = Answer("Who praised the treaty?", True, (passage,), (geneva,), "v1")
+
+    text = render_text(answer)
+    assert "> The **treaty** was signed in Geneva. Ministers praised the **treaty**." in text
+    assert "(Example News, by Jane Doe), sentences 1-2" in text

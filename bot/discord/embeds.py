@@ -14,7 +14,7 @@ import discord
 from bot.answer import Answer, Passage
 from bot.corpus import Document
 from bot.index import Sentence
-from bot.render import decline_message, emphasize, escape_markdown
+from bot.render import decline_message, emphasize, escape_markdown, sentences_label
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -64,7 +64,6 @@ def _passage_block(passage: Passage, budget: int) -> str:
 
 
 def _source_field(number: int, document: Document, passages: list[Passage]) -> tuple[str, str]:
-    positions = ", ".join(str(p.sentence.position) for p in passages)
     name = clip(f"[{number}] {document.title}", FIELD_NAME_LIMIT)
     details = [_link(document)]
     for known in (document.publisher, f"by {document.author}" if document.author else None):
@@ -72,7 +71,7 @@ def _source_field(number: int, document: Document, passages: list[Passage]) -> t
             details.append(escape_markdown(clip(known, 200)))
     if document.published:
         details.append(escape_markdown(document.published))
-    details.append(f"sentence {positions}")
+    details.append(sentences_label([p.positions for p in passages]))
     return name, clip(" · ".join(details), FIELD_VALUE_LIMIT)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import discord
 import simcord
@@ -27,6 +28,17 @@ async def test_a_mention_gets_a_reply_with_quotes_and_citations(world: World) ->
     assert "[1]" in embed.description
     assert embed.fields[0].name.startswith("[1] ")
     assert "sentence " in embed.fields[0].value
+
+
+async def test_a_quote_spanning_two_sentences_cites_both(world: World) -> None:
+    question = "Who was chief of staff at the expanded bilateral meeting in California?"
+    await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {question}")
+
+    [embed] = world.channel.last_message.embeds
+    first_quote = embed.description.split("\n\n")[0]
+    assert "expanded** **bilateral** **meeting" in first_quote  # where the question matched
+    assert "**Chief** of **Staff** Cai Qi" in first_quote  # the next sentence names him
+    assert re.search(r"sentences \d+-\d+", embed.fields[0].value)
 
 
 async def test_the_bot_shows_typing_while_it_answers(world: World) -> None:
