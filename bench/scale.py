@@ -46,6 +46,13 @@ added; command sync off, no network), with an empty cache and then with the cach
 the first start left; then 100 questions asked at once through the ask cog's answer
 path (answer in a thread, stored, rendered) while a task measures how late the
 event loop wakes it (it sleeps 1 ms at a time): the worst lag.
+
+Last, the p99 comparison with tantivy that the target is judged on: engines timed in
+processes of their own run minutes apart, and this shared machine's load moves each
+one's p99 by a third from run to run. So our top 10 and tantivy's are also built in one
+process and each question is timed on both in turn (three rounds each, the median
+kept), in three passes over the questions; the target is met when our p99 is at most
+tantivy's in every pass.
 """
 
 from __future__ import annotations
@@ -79,6 +86,7 @@ from bot.text import terms  # noqa: E402
 
 ARTICLES_PER_FILE = 1500
 ROUNDS = 3
+PAIRED_PASSES = 3
 RANK_BM25_EVERY_AT_1M = 12
 LAG_QUESTIONS = 100
 SEED = 20240601
@@ -255,12 +263,11 @@ def engine_rank_bm25(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     return {"build": build, "memory": held, "top10": summary(ms), "exact": exact, "raised": raised}
 
 
-def engine_tantivy(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
+def tantivy_search(texts: list[str]) -> tuple[Any, int]:
+    """An in-memory tantivy index of the analysed texts: a top-10 OR query function over
+    it, and its document count."""
     import tantivy
 
-    texts = Path(job["sentences"]).read_text(encoding="utf-8").split("\n")[:-1]
-    before = resident_bytes()
-    started = time.perf_counter()
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("body", stored=False, tokenizer_name="whitespace", index_option="freq")
     schema = builder.build()
@@ -273,8 +280,6 @@ def engine_tantivy(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     del writer
     index.reload()
     searcher = index.searcher()
-    build = time.perf_counter() - started
-    held = resident_bytes() - before
 
     def run(found: list[str]) -> None:
         query = tantivy.Query.boolean_query(
@@ -282,8 +287,45 @@ def engine_tantivy(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
         )
         searcher.search(query, 10, count=False)
 
+    return run, searcher.num_docs
+
+
+def engine_tantivy(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
+    texts = Path(job["sentences"]).read_text(encoding="utf-8").split("\n")[:-1]
+    before = resident_bytes()
+    started = time.perf_counter()
+    run, documents = tantivy_search(texts)
+    build = time.perf_counter() - started
+    held = resident_bytes() - before
     ms = timed(run, [terms(q) for q in job["questions"]])
-    return {"build": build, "memory": held, "top10": summary(ms), "documents": searcher.num_docs}
+    return {"build": build, "memory": held, "top10": summary(ms), "documents": documents}
+
+
+def engine_paired(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
+    """Our top 10 and tantivy's in one process, timed question by question in turn, so
+    that the load of this shared machine at any moment weighs on both alike; in
+    PAIRED_PASSES passes over the questions."""
+    from bot.corpus import load_corpus
+    from bot.index import build_index
+
+    bm25 = build_index(load_corpus(corpus, max_file_bytes=50_000_000).documents)._sentence_bm25
+    theirs, _ = tantivy_search(Path(job["sentences"]).read_text(encoding="utf-8").split("\n")[:-1])
+    ours = lambda found: bm25.top(found, 10)  # noqa: E731
+    query_terms = [terms(q) for q in job["questions"]]
+    passes = []
+    for _ in range(PAIRED_PASSES):
+        ms: dict[str, list[float]] = {"ours": [], "tantivy": []}
+        for found in query_terms:
+            rounds: dict[str, list[float]] = {"ours": [], "tantivy": []}
+            for _ in range(ROUNDS):
+                for name, search in (("ours", ours), ("tantivy", theirs)):
+                    started = time.perf_counter()
+                    search(found)
+                    rounds[name].append((time.perf_counter() - started) * 1000)
+            for name, times in rounds.items():
+                ms[name].append(statistics.median(times))
+        passes.append({name: summary(times) for name, times in ms.items()})
+    return {"passes": passes}
 
 
 def engine_bot(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
@@ -361,6 +403,7 @@ ENGINES = {
     "ours": engine_ours,
     "rank-bm25": engine_rank_bm25,
     "tantivy": engine_tantivy,
+    "paired": engine_paired,
     "bot": engine_bot,
 }
 
@@ -435,9 +478,6 @@ def report(rows: list[tuple[str, dict[str, Any]]], bot: dict[str, Any], label: s
         )
         if corpus == label:
             verdicts = [
-                f"query p99 {ours['top10']['p99']:.3f} ms vs tantivy's "
-                f"{tantivy['top10']['p99']:.3f} ms: "
-                + ("met" if ours["top10"]["p99"] <= tantivy["top10"]["p99"] else "NOT met"),
                 f"rank-bm25's median / our p99 = {by_p99:,.0f}x (>= 100x): "
                 + ("met" if by_p99 >= 100 else "NOT met"),
                 f"exact: {exact}: " + ("met" if worst <= 1e-9 else "NOT met"),
@@ -457,6 +497,28 @@ def report(rows: list[tuple[str, dict[str, Any]]], bot: dict[str, Any], label: s
             f"  {LAG_QUESTIONS} questions at once via {lag['path']}: all answered in "
             f"{lag['total']:.2f} s, slowest {lag['slowest_answer']:.0f} ms; event loop lag "
             f"worst {lag['worst_lag']:.1f} ms, p99 {lag['p99_lag']:.1f} ms"
+        )
+        passes = bot["paired"]["passes"]
+        ours_p99 = [p["ours"]["p99"] for p in passes]
+        their_p99 = [p["tantivy"]["p99"] for p in passes]
+        print(
+            f"\nours and tantivy at {label}, in one process, each question timed on both in turn "
+            f"({len(passes)} passes over {passes[0]['ours']['n']} questions):"
+        )
+        for number, found in enumerate(passes, start=1):
+            print(
+                f"  pass {number}: ours median {found['ours']['median']:.3f} ms, "
+                f"p99 {found['ours']['p99']:.3f} ms; tantivy median "
+                f"{found['tantivy']['median']:.3f} ms, p99 {found['tantivy']['p99']:.3f} ms"
+            )
+        verdicts.insert(
+            0,
+            "query p99 (paired passes) "
+            + " / ".join(f"{o:.3f}" for o in ours_p99)
+            + " ms vs tantivy's "
+            + " / ".join(f"{t:.3f}" for t in their_p99)
+            + " ms: "
+            + ("met in every pass" if all(map(float.__le__, ours_p99, their_p99)) else "NOT met"),
         )
         verdicts += [
             f"start to ready with a warm cache {warm_start:.2f} s (<= 3 s): "
@@ -537,6 +599,10 @@ def main() -> int:
         print(f"  bot, empty cache: done in {bot['cold']['wall']:.0f} s", flush=True)
         bot["warm"] = run_engine("bot", largest[1], {**job, "lag": True}, work)
         print(f"  bot, warm cache: done in {bot['warm']['wall']:.0f} s", flush=True)
+        label = largest[0]
+        job = {"questions": asked, "sentences": str(work / f"sentences-{label}.txt")}
+        bot["paired"] = run_engine("paired", largest[1], job, work)
+        print(f"  {label}: ours and tantivy paired, done in {bot['paired']['wall']:.0f} s")
 
     print()
     report(rows, bot, largest[0] if largest is not None else "")
