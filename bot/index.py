@@ -279,11 +279,15 @@ class Index:
         kind = asked_for(question).kind
         question_set = frozenset(terms(question))
         sentences = self._sentences_at(self._layout.searchable.take(ranked))
+        # Only the first `rerank_depth` may be boosted, by a factor computed over them: then
+        # the order of those does not depend on `k`, and an answer's first passages are the
+        # same however many are asked for (the bot asks for more, to have them for "More").
         holds = [
             kind is not None and has_answer_type(sentence.text, kind, question_set)
-            for sentence in sentences
+            for sentence in sentences[: ranking.rerank_depth]
         ]
         type_bonus = ranking.answer_type_bonus * math.log2((len(holds) + 1) / (sum(holds) + 1))
+        holds += [False] * (len(sentences) - len(holds))
         hits = []
         for row, (sentence, score) in enumerate(zip(sentences, scores.tolist(), strict=True)):
             matched = frozenset(

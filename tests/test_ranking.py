@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.answer import answer_question
 from bot.cues import AnswerType, answer_type, asked_for, has_answer_type
-from bot.index import Ranking, build_index
+from bot.index import Index, Ranking, build_index
 from tests.conftest import MakeDocument
 
 OFF = Ranking(paragraph_weight=0.0, answer_type_bonus=0.0)
@@ -200,3 +200,23 @@ def test_an_answer_type_every_candidate_holds_changes_nothing(
     assert [(h.sentence.text, h.score) for h in with_cue] == [
         (h.sentence.text, h.score) for h in without
     ]
+
+
+QUESTIONS = [
+    "Who led the Chinese delegation?",
+    "When were the talks last held?",
+    "How often did the two militaries meet?",
+    "Where did the officials meet?",
+    "What did the readout say about Taiwan?",
+]
+
+
+def test_the_first_passages_do_not_depend_on_how_many_are_asked_for(bundled_index: Index) -> None:
+    # The bot asks for more passages than it shows, to have them for its "More" button;
+    # what it shows first must be what `ask` (and every benchmark) quotes.
+    for question in QUESTIONS:
+        few, many = (
+            answer_question(bundled_index, question, k=k, min_coverage=0.01, max_question_chars=500)
+            for k in (3, 12)
+        )
+        assert few.passages == many.passages[:3], question
