@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, answer_question
-from bot.corpus import Document
+from bot.corpus import CorpusError, Document
 from bot.index import Index, build_index
 from bot.text import words
 
@@ -188,3 +190,46 @@ def test_min_coverage_one_quotes_sentences_that_contain_every_question_term(
         if not ask(bundled_index, question, min_coverage=1.0).answered:
             declined.append(question)
     assert declined == []
+
+
+# --- properties -----------------------------------------------------------------------
+
+_WORDS = st.sampled_from(
+    "talks treaty annually Geneva ministers signed held Chase Vienna once 2021 delegation".split()
+)
+_OPENERS = st.sampled_from(["The", "She", "It", "Officials", "Then"])
+_SENTENCES = st.builds(
+    lambda opener, body: f"{opener} {' '.join(body)}.", _OPENERS, st.lists(_WORDS, max_size=8)
+)
+_PARAGRAPHS = st.lists(_SENTENCES, min_size=1, max_size=4).map(" ".join)
+_ARTICLES = st.lists(st.lists(_PARAGRAPHS, min_size=1, max_size=3), min_size=1, max_size=4)
+_QUESTIONS = st.builds(
+    lambda wh, body: f"{wh} {' '.join(body)}?",
+    st.sampled_from(["Who", "When", "How often were", "Where", "What"]),
+    st.lists(_WORDS, min_size=1, max_size=4),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(articles=_ARTICLES, question=_QUESTIONS)
+def test_quotes_are_whole_runs_of_a_paragraph_each_sentence_once_and_stable_in_k(
+    articles: list[list[str]], question: str
+) -> None:
+    documents = [
+        Document(f"doc-{n}", f"Article {n}", tuple(paragraphs), source=f"doc-{n}.md")
+        for n, paragraphs in enumerate(articles)
+    ]
+    try:
+        index = build_index(documents)
+    except CorpusError:
+        return  # nothing to index: refused, as the loader tests check
+    answer = ask(index, question, k=3, min_coverage=0.01)
+    seen = [(s.document.id, s.position) for p in answer.passages for s in p.quoted]
+    assert len(seen) == len(set(seen))  # no sentence quoted twice, as passage or neighbour
+    for passage in answer.passages:
+        run = passage.quoted
+        assert passage.sentence in run
+        assert len({(s.document.id, s.paragraph) for s in run}) == 1  # one paragraph
+        assert [s.position for s in run] == list(range(run[0].position, run[-1].position + 1))
+    # What the bot shows first (it asks for more, for "More") is what `ask` quotes.
+    assert ask(index, question, k=8, min_coverage=0.01).passages[:3] == answer.passages
