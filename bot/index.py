@@ -74,11 +74,11 @@ class Ranking:
     """Times the BM25 score of the sentence's paragraph (as a short document)."""
     answer_type_bonus: float = 0.3
     """Bonus for a sentence holding the kind of answer asked for (see bot.cues), relative
-    to its score and scaled by how rare such sentences are among the candidates: times
-    log2((candidates + 1) / (holders + 1)). A cue most candidates meet (a capitalised name)
-    then adds little, one few meet (a frequency, a date) much."""
+    to its score and scaled by how rare such sentences are among the first `rerank_depth`
+    candidates: times log2((candidates + 1) / (holders + 1)). A cue most candidates meet
+    (a capitalised name) then adds little, one few meet (a frequency, a date) much."""
     rerank_depth: int = 30
-    """How many of the best sentences by BM25 evidence the bonuses may reorder."""
+    """How many of the best sentences by BM25 evidence the bonus may reorder."""
 
 
 def split_document(document: Document) -> list[Sentence]:

@@ -47,7 +47,8 @@ def source_label(document: Document) -> str:
 
 
 def sentences_label(positions: list[str]) -> str:
-    """ "sentence 4", or "sentences 3-5, 9" for more than one."""
+    """Where quotes are in their document, as a reader sees it: "sentence 4", or
+    "sentences 3-5, 9" for more than one."""
     plural = len(positions) > 1 or any("-" in p for p in positions)
     return f"sentence{'s' if plural else ''} {', '.join(positions)}"
 
