@@ -310,7 +310,10 @@ def engine_paired(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
 
     bm25 = build_index(load_corpus(corpus, max_file_bytes=50_000_000).documents)._sentence_bm25
     theirs, _ = tantivy_search(Path(job["sentences"]).read_text(encoding="utf-8").split("\n")[:-1])
-    ours = lambda found: bm25.top(found, 10)  # noqa: E731
+
+    def ours(found: list[str]) -> None:
+        bm25.top(found, 10)
+
     query_terms = [terms(q) for q in job["questions"]]
     passes = []
     for _ in range(PAIRED_PASSES):

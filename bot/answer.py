@@ -62,10 +62,9 @@ class Passage:
         return " ".join(s.text for s in self.quoted)
 
     @property
-    def positions(self) -> str:
-        """Where the quote is in its document: "4", or "3-5" for more than one sentence."""
-        first, last = self.quoted[0].position, self.quoted[-1].position
-        return str(first) if first == last else f"{first}-{last}"
+    def span(self) -> tuple[int, int]:
+        """The positions of the first and last sentences quoted (equal for one sentence)."""
+        return self.quoted[0].position, self.quoted[-1].position
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,11 +90,6 @@ def asked_for(question: str) -> Asked:
     return Asked(None, frozenset())
 
 
-def answer_type(question: str) -> AnswerType | None:
-    """The kind of answer a question asks for, when its wording says so."""
-    return asked_for(question).kind
-
-
 def has_answer_type(sentence: str, kind: AnswerType, question_terms: frozenset[str]) -> bool:
     """Whether the sentence holds something of that kind the question does not already hold."""
     sentence = normalize(sentence)

@@ -28,7 +28,7 @@ from bot.analysis import Analysis, analyse_documents, available_cores
 from bot.bm25 import BM25Params, Evidence, SparseBM25, top
 from bot.cache import CorpusCache, decode_vocabulary, encode_vocabulary
 from bot.corpus import CorpusError, Document
-from bot.cues import asked_for, has_answer_type
+from bot.cues import Asked, asked_for, has_answer_type
 from bot.text import split_sentences, terms
 
 log = logging.getLogger(__name__)
@@ -223,15 +223,16 @@ class Index:
         at = int(first) + sentence.position - 1 + offset  # positions are 1-based
         return self._sentence(at) if int(first) <= at < int(last) else None
 
-    def query_terms(self, question: str) -> list[str]:
-        """The question's terms to match, each once, in order.
+    def query_terms(self, question: str, asked: Asked | None = None) -> list[str]:
+        """The question's terms to match, each once, in order (`asked`: what
+        `asked_for(question)` returns, when already known).
 
         The words asking for the kind of answer ("how frequently", "what year") are
         left out, unless nothing else is left: the answer states a frequency or a
         year rather than repeating them, and the answer-type cue looks for that.
         """
         every = list(dict.fromkeys(terms(question)))
-        wording = asked_for(question).wording
+        wording = (asked or asked_for(question)).wording
         return [t for t in every if t not in wording] or every
 
     def term_weight(self, term: str) -> float:
@@ -247,7 +248,8 @@ class Index:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The best `k` sentences that share at least one term with the question."""
-        question_terms = self.query_terms(question)
+        asked = asked_for(question)
+        question_terms = self.query_terms(question, asked)
         known = [t for t in question_terms if self._sentence_bm25.document_frequency(t)]
         if not known or k <= 0:
             return []
@@ -276,7 +278,7 @@ class Index:
         paragraphs = ranked if self._paragraph_of is None else self._paragraph_of[ranked]
         in_paragraph = [self._paragraph_bm25.contains(t, paragraphs) for t in known]
         weights = {t: self.term_weight(t) for t in question_terms}
-        kind = asked_for(question).kind
+        kind = asked.kind
         question_set = frozenset(terms(question))
         sentences = self._sentences_at(self._layout.searchable.take(ranked))
         # Only the first `rerank_depth` may be boosted, by a factor computed over them: then

@@ -7,6 +7,7 @@ pieces in embeds); nothing here imports discord.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from bot.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, Passage
@@ -46,16 +47,18 @@ def source_label(document: Document) -> str:
     return f"{document.title} ({known})" if known else document.title
 
 
-def sentences_label(positions: list[str]) -> str:
-    """Where quotes are in their document, as a reader sees it: "sentence 4", or
+def sentences_label(passages: Sequence[Passage]) -> str:
+    """Where the passages are in their document, as a reader sees it: "sentence 4", or
     "sentences 3-5, 9" for more than one."""
-    plural = len(positions) > 1 or any("-" in p for p in positions)
-    return f"sentence{'s' if plural else ''} {', '.join(positions)}"
+    spans = [p.span for p in passages]
+    plural = len(spans) > 1 or any(first != last for first, last in spans)
+    where = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+    return f"sentence{'s' if plural else ''} {where}"
 
 
 def citation(passage: Passage) -> str:
     """`[1] Title (Publisher), sentence 4`: which article, and where in it."""
-    where = sentences_label([passage.positions])
+    where = sentences_label([passage])
     return f"[{passage.source_number}] {source_label(passage.sentence.document)}, {where}"
 
 

@@ -5,7 +5,7 @@ difference."""
 from __future__ import annotations
 
 from bot.answer import answer_question
-from bot.cues import AnswerType, answer_type, asked_for, has_answer_type
+from bot.cues import AnswerType, asked_for, has_answer_type
 from bot.index import Index, Ranking, build_index
 from tests.conftest import MakeDocument
 
@@ -92,13 +92,13 @@ def test_a_sentence_is_ranked_with_the_evidence_of_its_paragraph(
 
 
 def test_answer_types_are_read_from_the_question_wording() -> None:
-    assert answer_type("Who led the delegation?") is AnswerType.PERSON
-    assert answer_type("When was the tower built?") is AnswerType.DATE
-    assert answer_type("In what year did it open?") is AnswerType.DATE
-    assert answer_type("How many goals did he score?") is AnswerType.NUMBER
-    assert answer_type("How often were the talks held?") is AnswerType.FREQUENCY
-    assert answer_type("Where were the talks held?") is AnswerType.PLACE
-    assert answer_type("What is the recipe for pancakes?") is None
+    assert asked_for("Who led the delegation?").kind is AnswerType.PERSON
+    assert asked_for("When was the tower built?").kind is AnswerType.DATE
+    assert asked_for("In what year did it open?").kind is AnswerType.DATE
+    assert asked_for("How many goals did he score?").kind is AnswerType.NUMBER
+    assert asked_for("How often were the talks held?").kind is AnswerType.FREQUENCY
+    assert asked_for("Where were the talks held?").kind is AnswerType.PLACE
+    assert asked_for("What is the recipe for pancakes?").kind is None
     # The words that ask, which the answer states rather than repeats.
     assert asked_for("In what year did it open?").wording == {"year"}
     assert asked_for("How many goals did he score?").wording == {"mani"}

@@ -71,7 +71,7 @@ def _source_field(number: int, document: Document, passages: list[Passage]) -> t
             details.append(escape_markdown(clip(known, 200)))
     if document.published:
         details.append(escape_markdown(document.published))
-    details.append(sentences_label([p.positions for p in passages]))
+    details.append(sentences_label(passages))
     return name, clip(" · ".join(details), FIELD_VALUE_LIMIT)
 
 
