@@ -34,6 +34,11 @@ _FOLLOW_ON_GAIN = 0.2
 # How many more hits than passages to ask the index for, so that dropping
 # near-duplicates and weak matches still leaves enough to quote.
 _SEARCH_SLACK = 4
+# Whether the corpus answers at all is decided on this many of the best hits, whatever
+# the number of passages asked for: the bot asks for more than it shows (for its "More"
+# button) and must decide as `ask` does. 12 = 3 passages x _SEARCH_SLACK, the window the
+# min_coverage calibration (bench/squad.py) used.
+_ANSWER_WINDOW = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,5 +206,15 @@ def answer_question(
             f"question too long ({len(question):,} characters; the limit is {max_question_chars:,})"
         )
         return Answer(question, False, (), (), index.version, reason=reason)
-    hits = index.search(question, k * _SEARCH_SLACK)
-    return compose(question, hits, index, k=k, min_coverage=min_coverage)
+    depth = max(k * _SEARCH_SLACK, _ANSWER_WINDOW)
+    hits = index.search(question, depth)
+    if not any(hit.context_coverage >= min_coverage for hit in hits[:_ANSWER_WINDOW]):
+        return compose(question, hits[:_ANSWER_WINDOW], index, k=k, min_coverage=min_coverage)
+    answer = compose(question, hits, index, k=k, min_coverage=min_coverage)
+    # Near-duplicates and weak matches used up the hits before `k` passages: look deeper,
+    # so that asking for more passages never changes the first ones.
+    while len(answer.passages) < k and len(hits) == depth:
+        depth *= _SEARCH_SLACK
+        hits = index.search(question, depth)
+        answer = compose(question, hits, index, k=k, min_coverage=min_coverage)
+    return answer

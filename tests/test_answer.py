@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, answer_question
 from bot.corpus import CorpusError, Document
-from bot.index import Index, build_index
+from bot.index import Index, Ranking, build_index
 from bot.text import words
 
 MakeDocument = Callable[..., Document]
@@ -220,7 +220,9 @@ def test_quotes_are_whole_runs_of_a_paragraph_each_sentence_once_and_stable_in_k
         for n, paragraphs in enumerate(articles)
     ]
     try:
-        index = build_index(documents)
+        # A shallow rerank depth, so that these small corpora have candidates beyond it
+        # and a k-dependent reordering (the bug this guards against) would show.
+        index = build_index(documents, ranking=Ranking(rerank_depth=4))
     except CorpusError:
         return  # nothing to index: refused, as the loader tests check
     answer = ask(index, question, k=3, min_coverage=0.01)
