@@ -39,6 +39,9 @@ _SEARCH_SLACK = 4
 # button) and must decide as `ask` does. 12 = 3 passages x _SEARCH_SLACK, the window the
 # min_coverage calibration (bench/squad.py) used.
 _ANSWER_WINDOW = 12
+# How deep to look for more passages once answered: further down, few sentences hold
+# enough of the question to quote, and each search costs more (see answer_question).
+_DEEPEST = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,9 +215,10 @@ def answer_question(
         return compose(question, hits[:_ANSWER_WINDOW], index, k=k, min_coverage=min_coverage)
     answer = compose(question, hits, index, k=k, min_coverage=min_coverage)
     # Near-duplicates and weak matches used up the hits before `k` passages: look deeper,
-    # so that asking for more passages never changes the first ones.
-    while len(answer.passages) < k and len(hits) == depth:
-        depth *= _SEARCH_SLACK
+    # up to the same limit for any k, so that asking for more passages never changes the
+    # first ones.
+    while len(answer.passages) < k and len(hits) == depth < _DEEPEST:
+        depth = min(depth * _SEARCH_SLACK, _DEEPEST)
         hits = index.search(question, depth)
         answer = compose(question, hits, index, k=k, min_coverage=min_coverage)
     return answer
