@@ -140,15 +140,24 @@ def test_top_n_are_the_best_by_rank_bm25_scores(
     n=st.integers(1, 12),
     sizes=GROUPINGS,
     weight=st.sampled_from([0.0, 1.0]),
+    # Remaining terms always looked up, chosen as in production, always added.
+    add_rather_than_look_up=st.sampled_from([0, bot.bm25._ADD_RATHER_THAN_LOOK_UP, 10**9]),
 )
 def test_pruning_changes_nothing_not_even_a_bit(
-    corpus: list[list[str]], query: list[str], n: int, sizes: list[int], weight: float
+    corpus: list[list[str]],
+    query: list[str],
+    n: int,
+    sizes: list[int],
+    weight: float,
+    add_rather_than_look_up: int,
 ) -> None:
     index = build_bm25(corpus, BM25Params())
     _, grouping = grouped(corpus, sizes)
     assert grouping is not None
     evidence = Evidence(grouping.bm25, grouping.group_of, grouping.members, weight)
-    pruned = top(index, query, n, evidence)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.bm25, "_ADD_RATHER_THAN_LOOK_UP", add_rather_than_look_up)
+        pruned = top(index, query, n, evidence)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(bot.bm25, "_PRUNE", False)
         every_term_added = top(index, query, n, evidence)
