@@ -1,5 +1,23 @@
 # The news question-answering bot. Build:  docker build -t newsqa-bot .
 # Run:    docker run -e DISCORD_TOKEN=... newsqa-bot
+
+# Wheels of the package and its dependencies, built where a C compiler is at hand: the
+# package's search kernel (bot/_kernel.pyx) is compiled here, and the image below
+# needs no compiler.
+FROM python:3.11-slim AS wheels
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
+COPY bot/ bot/
+RUN pip wheel --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,16 +27,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer: it is rebuilt only when pyproject.toml changes.
-COPY pyproject.toml README.md ./
-RUN mkdir bot && touch bot/__init__.py \
-    && pip install . \
-    && pip uninstall -y newsqa-bot \
-    && rm -rf bot build
+COPY --from=wheels /wheels /wheels
+RUN pip install --no-index /wheels/*.whl && rm -rf /wheels
+# Fails the build if the kernel was not compiled (bot.bm25 would fall back to numpy).
+RUN python -c "import bot._kernel"
 
-# Then the package itself, the bundled corpus and the default configuration.
-COPY bot/ bot/
-RUN pip install --no-deps . && rm -rf build
+# The bundled corpus and the default configuration.
 COPY corpus/ corpus/
 COPY config/ config/
 

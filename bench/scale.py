@@ -3,7 +3,7 @@ and on the BBC corpus; then the bot itself at the largest size.
 
     python bench/scale.py [--sizes 10000,100000,1000000] [--bbc ../shared/data/bbc-news]
 
-Needs the `bench` extra for tantivy (`pip install ".[test,bench]"`). One run prints
+Needs the `bench` extra for tantivy (`pip install -e ".[test,bench]"`). One run prints
 one table; it takes three to four minutes on two cores.
 
 Generated corpora follow the BBC corpus: words are drawn from its unigram
@@ -29,7 +29,9 @@ the same terms for every engine):
 - query median and p99 in ms over the questions, each asked three times in a row
   (its time is the median of the three, which keeps this shared machine's noise out);
   the engines' times start from the analysed terms, the product search's from the text:
-  - ours top-10: `SparseBM25.top`, the exact BM25Okapi top 10 (like for like);
+  - ours top-10: `SparseBM25.top`, the exact BM25Okapi top 10 (like for like), by the
+    compiled kernel where it was built (the table says which);
+  - ours numpy: the same top 10 by the numpy path, which runs where no kernel is built;
   - ours search: `Index.search` as the bot calls it (36 hits, paragraph evidence,
     reranking), question analysis included;
   - rank-bm25: `get_scores` and a top-10 sort, with the product's idf guard (it only
@@ -227,6 +229,13 @@ def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     query_terms = [terms(q) for q in job["questions"]]
     top10 = timed(lambda t: bm25.top(t, 10), query_terms)
     search = timed(lambda q: index.search(q, 36), job["questions"])
+    # The numpy path too, which runs where the compiled kernel could not be built.
+    import bot.bm25
+
+    kernel = bot.bm25.KERNEL
+    bot.bm25.KERNEL = False
+    top10_numpy = timed(lambda t: bm25.top(t, 10), query_terms)
+    bot.bm25.KERNEL = kernel
     exact = {}
     for at in job["exact"]:
         documents_found, scores = bm25.top(query_terms[at], 10)
@@ -238,6 +247,8 @@ def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
         "memory": held,
         "top10": summary(top10),
         "search": summary(search),
+        "top10_numpy": summary(top10_numpy),
+        "kernel": kernel,
         "exact": exact,
     }
 
@@ -472,8 +483,12 @@ def report(rows: list[tuple[str, dict[str, Any]]], bot: dict[str, Any], label: s
         worst, same, checked = exactness(ours, reference)
         exact = f"max |score - rank-bm25's| {worst:.1e}, same top 10 in {same}/{checked}"
         guard = f"; guard raised {reference['raised']} idf" if reference["raised"] else ""
-        print(row(corpus, count, "ours top-10", ours, "top10", f"{ours['documents']:,} articles"))
+        path = "compiled kernel" if ours["kernel"] else "numpy (no kernel built)"
+        articles = f"{ours['documents']:,} articles; {path}"
+        print(row(corpus, count, "ours top-10", ours, "top10", articles))
         print(row("", "", "ours search", ours, "search", "Index.search(q, 36) as the bot runs it"))
+        numpy_note = "the same top 10 by the numpy path (where no kernel is built)"
+        print(row("", "", "ours numpy", ours, "top10_numpy", numpy_note))
         print(row("", "", "rank-bm25", reference, "top10", exact + guard))
         print(row("", "", "tantivy", tantivy, "top10", "speed reference, its own BM25"))
         memory = ours["memory"] / reference["memory"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -10,6 +12,29 @@ from rank_bm25 import BM25Okapi
 
 import bot.bm25
 from bot.bm25 import BM25Params, Evidence, SparseBM25, build_bm25, guarded_idf, top
+
+# The paths `top` can take: the compiled kernel (when built) and numpy.
+PATHS = pytest.mark.parametrize(
+    "kernel",
+    [
+        pytest.param(
+            True,
+            id="kernel",
+            marks=pytest.mark.skipif(bot.bm25._kernel is None, reason="kernel not built"),
+        ),
+        pytest.param(False, id="numpy"),
+    ],
+)
+
+
+def top_by(
+    kernel: bool, index: SparseBM25, query: list[str], n: int, evidence: Evidence | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`top`, taking the given path."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.bm25, "KERNEL", kernel)
+        return top(index, query, n, evidence)
+
 
 WORDS = st.sampled_from(["alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"])
 # Sentences without terms are never indexed (build_index drops them); rank-bm25 gives
@@ -108,6 +133,7 @@ def reference_combined(corpus: list[list[str]], query: list[str], evidence: Evid
     )
 
 
+@PATHS
 @settings(max_examples=300, deadline=None)
 @given(
     corpus=CORPORA,
@@ -117,12 +143,17 @@ def reference_combined(corpus: list[list[str]], query: list[str], evidence: Evid
     weight=st.sampled_from([0.0, 0.5, 1.0]),
 )
 def test_top_n_are_the_best_by_rank_bm25_scores(
-    corpus: list[list[str]], query: list[str], n: int, sizes: list[int], weight: float
+    kernel: bool,
+    corpus: list[list[str]],
+    query: list[str],
+    n: int,
+    sizes: list[int],
+    weight: float,
 ) -> None:
     _, grouping = grouped(corpus, sizes)
     assert grouping is not None
     evidence = Evidence(grouping.bm25, grouping.group_of, grouping.members, weight)
-    documents, scores = top(build_bm25(corpus, BM25Params()), query, n, evidence)
+    documents, scores = top_by(kernel, build_bm25(corpus, BM25Params()), query, n, evidence)
 
     expected = reference_combined(corpus, query, evidence)
     candidates = [i for i, sentence in enumerate(corpus) if set(sentence) & set(query)]
@@ -156,9 +187,11 @@ def test_pruning_changes_nothing_not_even_a_bit(
     assert grouping is not None
     evidence = Evidence(grouping.bm25, grouping.group_of, grouping.members, weight)
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.bm25, "KERNEL", False)
         patch.setattr(bot.bm25, "_ADD_RATHER_THAN_LOOK_UP", add_rather_than_look_up)
         pruned = top(index, query, n, evidence)
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.bm25, "KERNEL", False)
         patch.setattr(bot.bm25, "_PRUNE", False)
         every_term_added = top(index, query, n, evidence)
     # Bit for bit: both sum each score's parts in the same order.
@@ -166,17 +199,20 @@ def test_pruning_changes_nothing_not_even_a_bit(
     assert pruned[1].tolist() == every_term_added[1].tolist()
 
 
+@PATHS
 @settings(max_examples=100, deadline=None)
 @given(corpus=CORPORA, query=st.lists(WORDS, max_size=6), n=st.integers(1, 12))
 def test_one_sentence_paragraphs_score_as_their_own_group(
-    corpus: list[list[str]], query: list[str], n: int
+    kernel: bool, corpus: list[list[str]], query: list[str], n: int
 ) -> None:
     # With a paragraph per sentence the index serves as its own paragraph index.
     index = build_bm25(corpus, BM25Params())
     same = np.arange(len(corpus), dtype=np.int32)
     members = np.arange(len(corpus) + 1, dtype=np.int64)
-    shared = top(index, query, n, Evidence(index, same, members, 1.0, alone=True))
-    separate = top(index, query, n, Evidence(build_bm25(corpus, BM25Params()), same, members, 1.0))
+    alone = Evidence(index, same, members, 1.0, alone=True)
+    shared = top_by(kernel, index, query, n, alone)
+    own_index = Evidence(build_bm25(corpus, BM25Params()), same, members, 1.0)
+    separate = top_by(kernel, index, query, n, own_index)
     assert shared[0].tolist() == separate[0].tolist()
     assert shared[1].tolist() == separate[1].tolist()
 
@@ -194,11 +230,61 @@ def test_pruning_skips_the_postings_of_common_terms() -> None:
         return original(self, term_id, documents, times)
 
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.bm25, "KERNEL", False)
         patch.setattr(SparseBM25, "_lookup", spy)
         documents, _ = index.top(["rare", "common"], 2)
     full = index.dense_scores(["rare", "common"])
     assert documents.tolist() == np.argsort(-full, kind="stable")[:2].tolist()
     assert looked_up and max(looked_up) <= 3
+
+
+@pytest.mark.skipif(bot.bm25._kernel is None, reason="kernel not built")
+@settings(max_examples=300, deadline=None)
+@given(
+    corpus=CORPORA,
+    query=st.lists(WORDS | st.just("unknown"), max_size=6),
+    n=st.integers(1, 12),
+    sizes=GROUPINGS,
+    evidence_kind=st.sampled_from(["none", "alone", "paragraphs"]),
+    block=st.integers(1, 9),
+)
+def test_the_kernel_gives_the_numpy_path_s_result_to_the_last_bit(
+    corpus: list[list[str]],
+    query: list[str],
+    n: int,
+    sizes: list[int],
+    evidence_kind: str,
+    block: int,
+) -> None:
+    # Small blocks put block boundaries inside paragraphs and between a term's postings.
+    index = build_bm25(corpus, BM25Params())
+    _, grouping = grouped(corpus, sizes)
+    assert grouping is not None
+    evidence = {
+        "none": None,
+        "alone": Evidence(
+            index,
+            np.arange(index.size, dtype=np.int32),
+            np.arange(index.size + 1, dtype=np.int64),
+            1.0,
+            alone=True,
+        ),
+        "paragraphs": Evidence(grouping.bm25, grouping.group_of, grouping.members, 1.0),
+    }[evidence_kind]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bot.bm25, "KERNEL", False)
+        expected = top(index, query, n, evidence)
+    items = bot.bm25._rarest_first(index, bot.bm25._multiplicity(index, query))
+    documents, scores = bot.bm25._compiled_top(index, items, n, evidence, block)
+    assert documents.tolist() == expected[0].tolist()
+    assert scores.tolist() == expected[1].tolist()
+
+
+def test_the_kernel_is_built_in_ci() -> None:
+    # CI installs with a C compiler: a kernel that failed to build must not go unseen.
+    if not os.environ.get("CI"):
+        pytest.skip("only checked in CI")
+    assert bot.bm25._kernel is not None and bot.bm25.KERNEL
 
 
 # An average idf of 3e-17 (rank-bm25's sum; other summation orders give other signs):
