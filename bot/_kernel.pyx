@@ -5,11 +5,11 @@ The numpy path walks the postings term by term through an accumulator of one flo
 per sentence (8 MB at a million sentences): every posting is a cache miss, several
 times over. Here the sentences are taken in blocks (of BLOCK), whose accumulator stays
 in the processor's cache: for each block, every term's postings that fall in it are
-added (in the query's term order, as the numpy path does, so every score has the
-same bits), then the block's sentences with a term are scored and kept if they are
-among the n best so far. Each posting is read twice, in order, and nothing is pruned:
-with the postings in cache order, adding them all is cheaper than deciding which to
-skip. The GIL is released throughout.
+added (terms in the order given, rarest first, as the numpy path adds them, so every
+score has the same bits), then the block's sentences with a term are scored and kept
+if they are among the n best so far. Each posting is read twice, in order, and nothing
+is pruned: read in order, adding them all is cheaper than deciding which to skip. The
+GIL is released while postings are added and sentences scored.
 """
 
 from libc.stdint cimport int32_t, int64_t
