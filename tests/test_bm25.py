@@ -271,9 +271,7 @@ def test_the_kernel_gives_the_numpy_path_s_result_to_the_last_bit(
         ),
         "paragraphs": Evidence(grouping.bm25, grouping.group_of, grouping.members, 1.0),
     }[evidence_kind]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bot.bm25, "KERNEL", False)
-        expected = top(index, query, n, evidence)
+    expected = top_by(False, index, query, n, evidence)
     items = bot.bm25._rarest_first(index, bot.bm25._multiplicity(index, query))
     documents, scores = bot.bm25._compiled_top(index, items, n, evidence, block)
     assert documents.tolist() == expected[0].tolist()
