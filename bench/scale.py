@@ -213,6 +213,7 @@ def best(scores: np.ndarray, n: int) -> tuple[list[int], list[float]]:
 
 
 def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
+    import bot.bm25
     from bot.corpus import load_corpus
     from bot.index import build_index
 
@@ -230,8 +231,6 @@ def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     top10 = timed(lambda t: bm25.top(t, 10), query_terms)
     search = timed(lambda q: index.search(q, 36), job["questions"])
     # The numpy path too, which runs where the compiled kernel could not be built.
-    import bot.bm25
-
     kernel = bot.bm25.KERNEL
     bot.bm25.KERNEL = False
     top10_numpy = timed(lambda t: bm25.top(t, 10), query_terms)

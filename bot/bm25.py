@@ -18,9 +18,9 @@ up only for the few documents that can still make the top n.
 
 Where the optional compiled kernel (`bot/_kernel.pyx`) was built, `top` runs it
 instead: the same terms in the same order, the same floating-point operations, so
-the same documents and scores to the last bit, in about half the time at a million
-sentences (it adds every posting, in cache-sized blocks of documents, without the
-numpy path's pruning). `KERNEL` says which path runs.
+the same documents and scores to the last bit, at a million sentences in a third of
+the numpy path's median time (bench/scale.py; it adds every posting, in cache-sized
+blocks of documents, without the numpy path's pruning). `KERNEL` says which path runs.
 """
 
 from __future__ import annotations

@@ -33,9 +33,10 @@ from bot.text import split_sentences, terms
 
 log = logging.getLogger(__name__)
 
-# Searches run in threads (never on the event loop) and hold the GIL for much of their
-# time: more of them at once than there are cores would not finish sooner, and each one
-# more is a thread the event loop competes with for the GIL. The others wait here.
+# Searches run in threads (never on the event loop). More of them at once than there are
+# cores would not finish sooner, and each holds the GIL for part of its time (all of it on
+# the numpy path; outside the compiled kernel's loops otherwise): each one more is a
+# thread the event loop competes with for the GIL. The others wait here.
 _SEARCHING = threading.BoundedSemaphore(available_cores())
 
 __all__ = ["BM25Params", "Hit", "Index", "Ranking", "Sentence", "build_index", "split_document"]
