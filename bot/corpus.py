@@ -43,7 +43,15 @@ METADATA_KEYS = ("publisher", "author", "url", "published")
 
 
 class CorpusError(Exception):
-    """The corpus as a whole cannot be used (missing folder, nothing to index)."""
+    """The corpus as a whole cannot be used (missing folder, nothing to index).
+
+    `skipped` holds what was left out on the way, so that the reasons a corpus
+    yielded nothing can be shown per file.
+    """
+
+    def __init__(self, message: str, skipped: tuple[SkippedFile, ...] = ()) -> None:
+        super().__init__(message)
+        self.skipped = skipped
 
 
 @dataclass(frozen=True, slots=True)

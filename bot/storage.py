@@ -58,6 +58,10 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+class StorageError(Exception):
+    """The database cannot be used; the message is one line naming the file and the problem."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredPassage:
     """A quoted sentence, by document and 1-based position, with the text shown."""

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.sources", "bot.discord.cogs.admin")
 
 
+class StartupError(Exception):
+    """The bot cannot start; the message is one line telling the operator what to do."""
+
+
 class ReloadBusy(Exception):
     """A reload is already running."""
 
