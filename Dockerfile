@@ -1,5 +1,9 @@
 # The news question-answering bot. Build:  docker build -t newsqa-bot .
 # Run:    docker run -e DISCORD_TOKEN=... newsqa-bot
+# Keep answers and votes (/app/data) and the analysed corpus (/app/.cache) in named volumes:
+#         docker run -e DISCORD_TOKEN=... -v newsqa-data:/app/data \
+#                    -v newsqa-cache:/app/.cache newsqa-bot
+# Or:     docker compose up -d   (docker-compose.yml: these volumes, the corpus read-only, .env)
 
 # Wheels of the package and its dependencies, built where a C compiler is at hand: the
 # package's search kernel (bot/_kernel.pyx) is compiled here, and the image below
@@ -36,9 +40,19 @@ RUN python -c "import bot._kernel"
 COPY corpus/ corpus/
 COPY config/ config/
 
-RUN useradd --create-home --uid 10001 newsqa && chown -R newsqa /app
+# The bot writes only data/ (SQLite: answers shown and votes) and .cache/ (the analysed
+# corpus). Both exist in the image, owned by the bot's user, because Docker gives an empty
+# named volume the owner of the folder it is mounted on: without them, a volume at /app/data
+# is root's and the bot cannot create its database. The code, corpus and config stay root's.
+# No VOLUME: it would leave two anonymous volumes behind every `docker run ... ask`.
+RUN useradd --create-home --uid 10001 newsqa \
+    && install -d -o newsqa -g newsqa /app/data /app/.cache
 USER newsqa
 
 # Settings are read relative to /app: config/bot.toml, then .env, then the environment.
 # Mount another corpus with:  -v /path/to/articles:/app/corpus:ro
+# No HEALTHCHECK: the bot serves no port, and Docker does not restart an unhealthy
+# container (only one that exits: restart: unless-stopped). The bot exits on a fatal error
+# and discord.py reconnects on its own; `python -m bot check` would load the whole corpus
+# again every interval and fails on any skipped file, which is not ill health.
 CMD ["python", "-m", "bot", "run"]
