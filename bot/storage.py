@@ -5,19 +5,26 @@ the Discord layer runs with `asyncio.to_thread`. Each write is one transaction
 in a WAL journal with synchronous=FULL, so a crash loses at most the write under
 way and never leaves a half-written answer or a corrupt file. Users are stored
 as salted hashes of their ids, never the ids themselves.
+
+Every fault (a damaged file, a folder that cannot be written, a lock held too
+long) comes out as one StorageError whose message is one line naming the file;
+nothing here logs it: the caller decides what the user sees.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import secrets
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +62,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (answer_id, voter_hash)
     );
     """,
+    # Answer ids became random (so a button from a lost database never finds a new
+    # answer); the order answers were recorded in moves to its own column. Ids
+    # given before were in that order already.
+    """
+    ALTER TABLE answers ADD COLUMN recorded_order INTEGER;
+    UPDATE answers SET recorded_order = id;
+    CREATE INDEX answers_in_recorded_order ON answers (recorded_order);
+    """,
 )
+
+ANSWER_ID_LIMIT = 2**53
+"""Answer ids are below this, so they survive a trip through JSON and JavaScript."""
+
+DEFAULT_BUSY_TIMEOUT = 5.0
+"""Seconds a write waits for another connection's lock before it fails."""
 
 
 class StorageError(Exception):
@@ -95,37 +116,106 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 class Storage:
     """The bot's SQLite database. Create with `Storage.open(path)`; close when done."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path, *, read_only: bool = False
+    ) -> None:
         self._db = connection
+        self._path = path
+        self._read_only = read_only
         self._lock = threading.Lock()
-        self._salt = self._meta_value("user_hash_salt")
+        (self._schema,) = connection.execute("PRAGMA user_version").fetchone()
+        # A schema from before answers had their own order column is still readable.
+        self._order = "recorded_order" if self._schema >= 2 else "id"
+        salt = self._stored_salt() if self._schema >= 1 else None
+        if salt is None and not read_only:
+            salt = self._create_salt()
+        # Reading a database that never stored a salt: no stored hash can match, so
+        # a salt kept only in memory gives the right answer (no vote by that user).
+        self._salt = salt or secrets.token_hex(16)
 
     @classmethod
-    def open(cls, path: Path) -> Storage:
-        """Open (creating and migrating as needed) the database at `path`."""
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("PRAGMA synchronous = FULL")  # a vote acknowledged is on disk
-        connection.execute("PRAGMA foreign_keys = ON")
-        migrate(connection)
-        return cls(connection)
+    def open(
+        cls,
+        path: Path,
+        *,
+        read_only: bool = False,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> Storage:
+        """Open the database at `path`, checking that it is sound.
+
+        Writable (the bot): creates the file and its folder and migrates the schema.
+        `read_only` (reports): never creates, migrates or writes anything.
+        `busy_timeout` is how long a statement waits for another connection's lock.
+        Raises StorageError, with one line saying what is wrong, if it cannot be used.
+        """
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
+            _check_place(path, read_only=read_only)
+        try:
+            if read_only:
+                connection = _connect_read_only(path, busy_timeout)
+            else:
+                connection = sqlite3.connect(
+                    path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+                )
+        except sqlite3.Error as error:
+            raise StorageError(_open_problem(path, error, read_only=read_only)) from error
+        try:
+            if not read_only:
+                # Also the first read of the file: a file that is no database fails here.
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = FULL")  # a vote acknowledged is on disk
+            connection.execute("PRAGMA foreign_keys = ON")
+            _check_integrity(connection, path)
+            if not read_only:
+                migrate(connection)
+            return cls(connection, path, read_only=read_only)
+        except StorageError:
+            connection.close()
+            raise
+        except sqlite3.Error as error:
+            connection.close()
+            raise StorageError(_open_problem(path, error, read_only=read_only)) from error
 
     def close(self) -> None:
-        with self._lock:
+        with self._reporting("close"), self._lock:
             self._db.close()
 
-    def _meta_value(self, key: str) -> str:
+    @contextlib.contextmanager
+    def _reporting(self, doing: str) -> Iterator[None]:
+        """Turn a storage fault met while `doing` into one StorageError line."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as error:
+            problem = _one_line(str(error)) or type(error).__name__
+            if "locked" in problem or "busy" in problem:
+                problem += " (another connection holds it)"
+            if self._read_only and self._schema < len(MIGRATIONS):
+                problem += (
+                    f" (its schema is version {self._schema}, this code's is {len(MIGRATIONS)}:"
+                    " run the bot once to migrate it)"
+                )
+            raise StorageError(f"cannot {doing} the database {self._path}: {problem}") from error
+
+    def _stored_salt(self) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_salt'").fetchone()
+        return None if row is None else str(row[0])
+
+    def _create_salt(self) -> str:
         with self._lock, self._transaction():
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-            if row is not None:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_salt'").fetchone()
+            if row is not None:  # another process made it first
                 return str(row[0])
             value = secrets.token_hex(16)
-            self._db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+            self._db.execute("INSERT INTO meta (key, value) VALUES ('user_hash_salt', ?)", (value,))
             return value
 
     def user_hash(self, user_id: int) -> str:
@@ -146,23 +236,33 @@ class Storage:
         channel_id: int | None = None,
         question_message_id: int | None = None,
     ) -> int:
-        """Store an answer before it is sent (its buttons carry the id); returns the id."""
-        with self._lock, self._transaction():
-            cursor = self._db.execute(
-                "INSERT INTO answers (question, answered, corpus_version, asker_hash, channel_id,"
-                " question_message_id, shown, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    question,
-                    int(answered),
-                    corpus_version,
-                    self.user_hash(asker_id),
-                    channel_id,
-                    question_message_id,
-                    shown,
-                    _now(),
-                ),
-            )
-            answer_id = int(cursor.lastrowid or 0)
+        """Store an answer before it is sent (its buttons carry the id); returns the id.
+
+        The id is random in [1, 2**53), not the next number: a button left from a
+        database that was lost or reset then finds nothing instead of a new answer.
+        """
+        with self._reporting("write to"), self._lock, self._transaction():
+            while True:  # a collision is one in millions even with millions of answers
+                answer_id = secrets.randbelow(ANSWER_ID_LIMIT - 1) + 1
+                cursor = self._db.execute(
+                    "INSERT INTO answers (id, recorded_order, question, answered, corpus_version,"
+                    " asker_hash, channel_id, question_message_id, shown, created_at)"
+                    " VALUES (?, (SELECT COALESCE(MAX(recorded_order), 0) + 1 FROM answers),"
+                    " ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    (
+                        answer_id,
+                        question,
+                        int(answered),
+                        corpus_version,
+                        self.user_hash(asker_id),
+                        channel_id,
+                        question_message_id,
+                        shown,
+                        _now(),
+                    ),
+                )
+                if cursor.rowcount == 1:
+                    break
             self._db.executemany(
                 "INSERT INTO passages (answer_id, rank, document_id, sentence, text)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -174,13 +274,13 @@ class Storage:
             return answer_id
 
     def set_answer_message(self, answer_id: int, message_id: int) -> None:
-        with self._lock, self._transaction():
+        with self._reporting("write to"), self._lock, self._transaction():
             self._db.execute(
                 "UPDATE answers SET answer_message_id = ? WHERE id = ?", (message_id, answer_id)
             )
 
     def answer(self, answer_id: int) -> StoredAnswer | None:
-        with self._lock:
+        with self._reporting("read"), self._lock:
             row = self._db.execute(
                 "SELECT id, question, answered, corpus_version, shown, channel_id,"
                 " question_message_id, answer_message_id FROM answers WHERE id = ?",
@@ -207,9 +307,10 @@ class Storage:
 
     def answer_to_message(self, question_message_id: int) -> StoredAnswer | None:
         """The latest answer given to a question message."""
-        with self._lock:
+        with self._reporting("read"), self._lock:
             row = self._db.execute(
-                "SELECT id FROM answers WHERE question_message_id = ? ORDER BY id DESC LIMIT 1",
+                "SELECT id FROM answers WHERE question_message_id = ?"
+                f" ORDER BY {self._order} DESC LIMIT 1",
                 (question_message_id,),
             ).fetchone()
         return None if row is None else self.answer(int(row[0]))
@@ -222,7 +323,7 @@ class Storage:
         if vote not in (-1, 1):
             raise ValueError("a vote is +1 or -1")
         voter = self.user_hash(user_id)
-        with self._lock, self._transaction():
+        with self._reporting("write to"), self._lock, self._transaction():
             row = self._db.execute(
                 "SELECT vote FROM votes WHERE answer_id = ? AND voter_hash = ?",
                 (answer_id, voter),
@@ -241,7 +342,7 @@ class Storage:
             return vote
 
     def votes(self, answer_id: int) -> VoteCount:
-        with self._lock:
+        with self._reporting("read"), self._lock:
             up, down = self._db.execute(
                 "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM votes"
                 " WHERE answer_id = ?",
@@ -252,20 +353,25 @@ class Storage:
     # --- reports -----------------------------------------------------------
 
     def stats(self) -> dict[str, list[dict[str, object]]]:
-        """Votes by document (over the passages shown) and by corpus version."""
-        with self._lock:
+        """Votes by document and by corpus version, each answer and each vote counted once.
+
+        An answer counts for a document when the passages it showed quote that
+        document, however many of its sentences they quote.
+        """
+        with self._reporting("read"), self._lock:
             by_document = self._db.execute(
-                "SELECT p.document_id, COUNT(DISTINCT p.answer_id),"
+                "WITH quoting AS (SELECT DISTINCT p.document_id, p.answer_id FROM passages p"
+                " JOIN answers a ON a.id = p.answer_id AND p.rank <= a.shown)"
+                " SELECT q.document_id, COUNT(DISTINCT q.answer_id),"
                 " COALESCE(SUM(v.vote = 1), 0), COALESCE(SUM(v.vote = -1), 0)"
-                " FROM passages p JOIN answers a ON a.id = p.answer_id AND p.rank <= a.shown"
-                " LEFT JOIN votes v ON v.answer_id = p.answer_id"
-                " GROUP BY p.document_id ORDER BY p.document_id"
+                " FROM quoting q LEFT JOIN votes v ON v.answer_id = q.answer_id"
+                " GROUP BY q.document_id ORDER BY q.document_id"
             ).fetchall()
             by_version = self._db.execute(
                 "SELECT a.corpus_version, COUNT(DISTINCT a.id), COALESCE(SUM(v.vote = 1), 0),"
                 " COALESCE(SUM(v.vote = -1), 0) FROM answers a"
                 " LEFT JOIN votes v ON v.answer_id = a.id"
-                " GROUP BY a.corpus_version ORDER BY MIN(a.id)"
+                f" GROUP BY a.corpus_version ORDER BY MIN(a.{self._order})"
             ).fetchall()
         keys = ("answers", "up", "down")
         return {
@@ -280,13 +386,17 @@ class Storage:
         }
 
     def export(self) -> Iterator[dict[str, object]]:
-        """Every answer as a JSON-ready record: question, quotes shown, votes.
+        """Every answer as a JSON-ready record, in the order recorded: question, quotes
+        shown, votes.
 
         Answers voted up make regression questions (their quotes should stay);
         answers voted down are questions to improve.
         """
-        with self._lock:
-            ids = [int(r[0]) for r in self._db.execute("SELECT id FROM answers ORDER BY id")]
+        with self._reporting("read"), self._lock:
+            ids = [
+                int(r[0])
+                for r in self._db.execute(f"SELECT id FROM answers ORDER BY {self._order}")
+            ]
         for answer_id in ids:
             answer = self.answer(answer_id)
             if answer is None:
@@ -310,7 +420,7 @@ class Storage:
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (a failed COMMIT included)."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
@@ -319,7 +429,21 @@ class _Transaction:
         self._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, kind: object, error: object, traceback: object) -> None:
-        self._db.execute("ROLLBACK" if kind is not None else "COMMIT")
+        if kind is None:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error:
+                self._roll_back()
+                raise
+        else:
+            self._roll_back()
+
+    def _roll_back(self) -> None:
+        # SQLite may have rolled back already (a full disk, say); the first error is
+        # the one worth reporting, not a failed ROLLBACK after it.
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
 
 
 def migrate(connection: sqlite3.Connection) -> None:
@@ -334,5 +458,95 @@ def migrate(connection: sqlite3.Connection) -> None:
             connection.execute(f"PRAGMA user_version = {number}")
             connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            if connection.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("ROLLBACK")
             raise
+
+
+# --- opening: each way a database can be unusable, said in one line ----------
+
+
+def _check_place(path: Path, *, read_only: bool) -> None:
+    """Make sure `path` can be a database file (creating its folder unless read-only)."""
+    where = f"cannot open the database {path}"
+    for folder in (path.parent, *path.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise StorageError(f"{where}: its folder {folder} is a file")
+            break
+    if path.is_dir():
+        raise StorageError(f"{where}: it is a folder, not a file")
+    if read_only:
+        if not path.exists():
+            raise StorageError(f"{where}: it does not exist")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            f"{where}: cannot create its folder {path.parent} ({error.strerror or error})"
+        ) from error
+
+
+def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A connection that cannot write: SQLite's mode=ro, plus query_only."""
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    connection = sqlite3.connect(
+        uri, uri=True, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+    )
+    try:
+        connection.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError:
+        connection.close()
+        if Path(f"{path}-wal").exists():
+            raise
+        # A WAL database in a folder that cannot be written: SQLite cannot make the
+        # shared-memory file it reads through. With no -wal file nothing is writing
+        # it (a writer needs one), so the main file alone is the whole database.
+        connection = sqlite3.connect(
+            f"{uri}&immutable=1",
+            uri=True,
+            timeout=busy_timeout,
+            check_same_thread=False,
+            isolation_level=None,
+        )
+    connection.execute("PRAGMA query_only = ON")
+    return connection
+
+
+def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
+    """A quick structural check (PRAGMA quick_check), so damage shows at start-up."""
+    try:
+        problems = [str(row[0]) for row in connection.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error) or "locked" in str(error) or "busy" in str(error):
+            raise
+        problems = [str(error)]
+    if problems == ["ok"]:
+        return
+    said = "; ".join(_one_line(p) for p in problems[:3])
+    if len(problems) > 3:
+        said += f" (and {len(problems) - 3} more)"
+    raise StorageError(f"cannot open the database {path}: it failed its integrity check: {said}")
+
+
+def _open_problem(path: Path, error: sqlite3.Error, *, read_only: bool) -> str:
+    """One line for a database that could not be opened."""
+    message = _one_line(str(error))
+    where = f"cannot open the database {path}"
+    if "not a database" in message:
+        return f"{where}: it is not a database or is damaged ({message})"
+    if "locked" in message or "busy" in message:
+        return f"{where}: another connection holds it ({message})"
+    if not read_only and ("readonly" in message or "unable to open" in message):
+        # Root ignores permission bits, so try to write rather than read the mode.
+        folder = path.parent
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as probe:
+            return f"{where}: its folder {folder} cannot be written ({probe.strerror or probe})"
+    if "malformed" in message:
+        return f"{where}: it is damaged ({message})"
+    return f"{where}: {message}"
