@@ -7,7 +7,9 @@ content 2000; embed title 256, description 4096, field name 256, field value
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import discord
 
@@ -23,6 +25,12 @@ FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FIELD_COUNT_LIMIT = 25
 EMBED_TOTAL_LIMIT = 6000
+FOOTER_LIMIT = 2048
+URL_LIMIT = 2048  # longer embed URLs are refused
+
+QUOTE_SEPARATOR = "\n\n"
+# What would end a URL written inside <...>, or that no URL holds unencoded.
+_UNSAFE_IN_URL = re.compile(r"[\s<>]")
 
 ANSWER_COLOUR = discord.Colour.blurple()
 ELLIPSIS = "…"
@@ -47,10 +55,23 @@ def _fit_markdown(raw: str, limit: int, render: Callable[[str], str]) -> str:
     return rendered
 
 
-def _link(document: Document) -> str:
-    label = escape_markdown(clip(document.title, 200))
+def web_url(url: str | None) -> str | None:
+    """`url` if it is an http(s) address Discord can link to, else None.
+
+    Discord refuses a whole message (HTTP 400) for an embed URL it cannot parse,
+    and a `file:` or `javascript:` link has no business in an answer.
+    """
+    if not url or len(url) > URL_LIMIT or _UNSAFE_IN_URL.search(url):
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in {"http", "https"} and parts.netloc else None
+
+
+def _link(document: Document, label_limit: int = 200) -> str:
+    label = escape_markdown(clip(document.title, label_limit))
+    url = web_url(document.url)
     # <...> around a URL keeps Discord from unfurling a preview of it.
-    return f"[{label}](<{document.url}>)" if document.url else label
+    return f"[{label}](<{url}>)" if url else label
 
 
 def _passage_block(passage: Passage, budget: int) -> str:
@@ -63,36 +84,91 @@ def _passage_block(passage: Passage, budget: int) -> str:
     return f"> {text}{tag}"
 
 
-def _source_field(number: int, document: Document, passages: list[Passage]) -> tuple[str, str]:
-    name = clip(f"[{number}] {document.title}", FIELD_NAME_LIMIT)
-    details = [_link(document)]
-    for known in (document.publisher, f"by {document.author}" if document.author else None):
-        if known:
-            details.append(escape_markdown(clip(known, 200)))
+def _source_field(
+    number: int, document: Document, passages: list[Passage], budget: int
+) -> tuple[str, str]:
+    """A source's field name and value, within `budget` characters together (and each within
+    its own limit). The sentence numbers always stay; the link goes first when room is short
+    (the field name already has the title)."""
+    where = sentences_label(passages)
+    known = [document.publisher, f"by {document.author}" if document.author else None]
+    details = [clip(k, 200) for k in known if k]
     if document.published:
-        details.append(escape_markdown(document.published))
-    details.append(sentences_label(passages))
-    return name, clip(" · ".join(details), FIELD_VALUE_LIMIT)
+        details.append(document.published)
+    url = web_url(document.url)
+    heads = [_link(document), f"[source](<{url}>)" if url else "", ""]
+    tail = " · ".join([*map(escape_markdown, details), where])
+    # The name gives up room only when the full value would not fit beside it.
+    wanted_value = min(FIELD_VALUE_LIMIT, len(f"{heads[0]} · {tail}"))
+    name_limit = min(FIELD_NAME_LIMIT, max(20, budget // 4, budget - wanted_value))
+    name = clip(f"[{number}] {document.title}", name_limit)
+    room = min(FIELD_VALUE_LIMIT, budget - len(name))
+    for head in heads:
+        value = f"{head} · {tail}" if head else tail
+        if len(value) <= room:
+            return name, value
+    # Even the details without a link are too long: shorten them, keep the sentence numbers.
+    room_for_details = room - len(where) - 3
+    if details and room_for_details > 0:
+        shown = _fit_markdown(" · ".join(details), room_for_details, escape_markdown)
+        if shown:
+            return name, f"{shown} · {where}"
+    return name, clip(where, room)
+
+
+def _shares(needs: list[int], room: int) -> list[int]:
+    """Split `room` among parts needing `needs` characters: none gets more than it needs, and
+    what a short part leaves is shared among the longer ones."""
+    shares = [0] * len(needs)
+    left = room
+    for done, at in enumerate(sorted(range(len(needs)), key=needs.__getitem__)):
+        shares[at] = min(needs[at], left // (len(needs) - done))
+        left -= shares[at]
+    return shares
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
-    """The quoted sentences, matched words in bold, each with its numbered citation."""
-    embed = discord.Embed(title=clip(answer.question, TITLE_LIMIT), colour=ANSWER_COLOUR)
-    fields = []
-    for number, document in enumerate(answer.sources, start=1):
-        cited = [p for p in answer.passages if p.source_number == number]
-        fields.append(_source_field(number, document, cited))
-    for name, value in fields[:FIELD_COUNT_LIMIT]:
-        embed.add_field(name=name, value=value, inline=False)
-    footer = f"corpus {answer.corpus_version}"
-    embed.set_footer(text=footer)
+    """The quoted sentences, matched words in bold, each with its numbered citation.
 
-    # Share what is left of the 6000 characters among the quotes.
-    used = len(embed.title or "") + len(footer) + sum(len(n) + len(v) for n, v in fields)
-    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - used)
-    separators = 2 * (len(answer.passages) - 1)
-    per_passage = (room - separators) // max(1, len(answer.passages))
-    embed.description = "\n\n".join(_passage_block(p, per_passage) for p in answer.passages)
+    Everything counts toward Discord's 6000 characters: title, footer, every source field
+    and the quotes. The sources take what the quotes leave, but never more than half
+    when the quotes need it.
+    """
+    title = clip(answer.question, TITLE_LIMIT)
+    footer = clip(f"corpus {answer.corpus_version}", FOOTER_LIMIT)
+    embed = discord.Embed(title=title, colour=ANSWER_COLOUR)
+    embed.set_footer(text=footer)
+    room = EMBED_TOTAL_LIMIT - len(title) - len(footer)
+
+    passages = answer.passages
+    separators = len(QUOTE_SEPARATOR) * max(0, len(passages) - 1)
+    quote_needs = [len(_passage_block(p, DESCRIPTION_LIMIT)) for p in passages]
+    quotes_wanted = min(DESCRIPTION_LIMIT, separators + sum(quote_needs))
+
+    sources = answer.sources[:FIELD_COUNT_LIMIT]
+    cited = [[p for p in passages if p.source_number == n] for n in range(1, len(sources) + 1)]
+
+    def source_fields(budgets: list[int]) -> list[tuple[str, str]]:
+        return [
+            _source_field(number, document, of_document, budget)
+            for number, (document, of_document, budget) in enumerate(
+                zip(sources, cited, budgets, strict=True), start=1
+            )
+        ]
+
+    fields = source_fields([FIELD_NAME_LIMIT + FIELD_VALUE_LIMIT] * len(sources))
+    field_room = max(room - quotes_wanted, room // 2)
+    if sum(len(name) + len(value) for name, value in fields) > field_room:
+        fields = source_fields(_shares([len(n) + len(v) for n, v in fields], field_room))
+    for name, value in fields:
+        embed.add_field(name=name, value=value, inline=False)
+
+    used = sum(len(name) + len(value) for name, value in fields)
+    description_room = min(DESCRIPTION_LIMIT, room - used) - separators
+    budgets = _shares(quote_needs, description_room)
+    embed.description = QUOTE_SEPARATOR.join(
+        _passage_block(p, budget) for p, budget in zip(passages, budgets, strict=True)
+    )
     return embed
 
 
@@ -106,8 +182,9 @@ def document_embed(
 ) -> discord.Embed:
     """One document's metadata and its opening sentences."""
     embed = discord.Embed(title=clip(document.title, TITLE_LIMIT), colour=ANSWER_COLOUR)
-    if document.url:
-        embed.url = document.url
+    url = web_url(document.url)
+    if url:
+        embed.url = url
     for name, value in (
         ("Publisher", document.publisher),
         ("Author", document.author),

@@ -3,7 +3,12 @@ follow their question's edits and deletion; answering in threads."""
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import discord
+import pytest
+import simcord
 
 from bot import create_bot
 from tests.discord.conftest import World, make_settings
@@ -141,3 +146,142 @@ async def test_in_thread_mode_answers_go_to_a_thread_and_follow_ups_are_answered
     types = [m.type for m in world.channel.history()]
     assert types == [discord.MessageType.default, discord.MessageType.thread_created]
     assert world.channel.history()[0].id == question.id
+
+
+async def test_a_button_from_a_lost_database_says_the_answer_is_no_longer_on_record(
+    world: World, tmp_path: Path
+) -> None:
+    _, old_answer = await ask_in_channel(world)
+    # The database is lost: the bot comes back with a new, empty one and answers again.
+    settings = make_settings(
+        world.env.bot.settings.corpus_dir, database_path=tmp_path / "replacement.sqlite3"
+    )
+    await world.env.restart_bot(create_bot(settings))
+    await ask_in_channel(world, "Which think tank does Sun Yun work for?")
+
+    for label in ("More", "Context", "👍 0"):
+        clicked = await world.alice.click(old_answer, label=label)
+        assert clicked.ephemeral, label
+        assert clicked.response.content == "That answer is no longer on record; ask again."
+    assert labels(world.channel.history()[1])[2:] == ["👍 0", "👎 0"]  # no vote went anywhere
+
+
+async def test_context_finds_the_quote_after_a_reload_added_a_sentence_before_it(
+    world: World,
+) -> None:
+    _, answer = await ask_in_channel(world)
+    article = world.env.bot.settings.corpus_dir / "pentagon-officials-host-chinese-counterparts.md"
+    first = "Senior U.S. and Chinese military officials met at the Pentagon this week"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(
+        text.replace(first, "Reporters waited outside the building in the rain.\n\n" + first),
+        encoding="utf-8",
+    )
+    await world.admin.slash(world.channel, "reload")
+
+    context = await world.alice.click(answer, label="Context")
+
+    description = context.response.embeds[0].description
+    assert "no longer in the corpus" not in description
+    assert "▶ **Michael S. Chase" in description and "Song Yanchao" in description
+    assert "sentences 3-7" in description  # now sentence 5, two on each side
+
+
+async def test_a_question_edited_away_and_back_is_answered_again(world: World) -> None:
+    asked, answer = await ask_in_channel(world)
+
+    await world.alice.edit(asked, "never mind, found it")  # no longer asks the bot
+    assert [m.id for m in world.channel.history()] == [asked.id]
+
+    await world.alice.edit(asked, f"<@{world.env.bot.user.id}> {QUESTION}")
+    history = world.channel.history()
+    assert len(history) == 2 and history[1].id != answer.id
+    assert history[1].reference is not None and history[1].reference.message_id == asked.id
+    assert "Song Yanchao" in history[1].embeds[0].description
+    assert labels(history[1]) == ["More", "Context", "👍 0", "👎 0"]
+
+    await world.alice.delete(asked)  # the new answer is tracked like the first
+    assert world.channel.history() == []
+
+
+async def thread_mode(world: World) -> None:
+    settings = make_settings(world.env.bot.settings.corpus_dir, answer_in_thread=True)
+    await world.env.restart_bot(create_bot(settings))
+
+
+async def test_in_thread_mode_a_bare_mention_is_answered_in_place_without_a_thread(
+    world: World,
+) -> None:
+    await thread_mode(world)
+    asked = await world.alice.send(world.channel, f"<@{world.env.bot.user.id}>")
+
+    assert world.channel.threads == []
+    reply = world.channel.last_message
+    assert reply.reference is not None and reply.reference.message_id == asked.id
+    assert reply.content.startswith("Nothing to search for")
+
+
+async def test_in_thread_mode_deleting_the_question_removes_the_bots_own_thread(
+    world: World,
+) -> None:
+    await thread_mode(world)
+    asked = await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
+    [thread] = world.channel.threads
+    assert [m.author.id for m in thread.history()] == [world.env.bot.user.id]
+
+    await world.alice.delete(asked)
+
+    assert world.channel.threads == []
+
+
+async def test_in_thread_mode_a_thread_someone_wrote_in_stays_when_the_question_goes(
+    world: World,
+) -> None:
+    await thread_mode(world)
+    me = world.env.bot.user
+    asked = await world.alice.send(world.channel, f"<@{me.id}> {QUESTION}")
+    [thread] = world.channel.threads
+    first_answer = thread.history()[-1]
+    await world.alice.send(thread, "lunch anyone?")  # nothing the corpus knows: no reply
+    await world.alice.send(thread, "Who is Eli Ratner?")
+    assert [m.author.id for m in thread.history()] == [me.id, world.alice.id, world.alice.id, me.id]
+
+    await world.alice.delete(asked)
+
+    assert [t.id for t in world.channel.threads] == [thread.id]
+    remaining = thread.history()
+    assert first_answer.id not in [m.id for m in remaining]  # its answer went with it
+    assert [m.author.id for m in remaining] == [world.alice.id, world.alice.id, me.id]
+
+
+async def test_in_thread_mode_a_question_edited_away_takes_its_thread_and_comes_back_in_place(
+    world: World,
+) -> None:
+    await thread_mode(world)
+    me = world.env.bot.user
+    asked = await world.alice.send(world.channel, f"<@{me.id}> {QUESTION}")
+    assert len(world.channel.threads) == 1
+
+    await world.alice.edit(asked, "never mind")
+    assert world.channel.threads == []
+
+    await world.alice.edit(asked, f"<@{me.id}> {QUESTION}")
+    reply = world.channel.last_message
+    assert reply.reference is not None and reply.reference.message_id == asked.id
+    assert "Song Yanchao" in reply.embeds[0].description
+
+
+async def test_in_thread_mode_an_answer_is_given_in_place_when_no_thread_can_be_made(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await thread_mode(world)
+    world.env.inject_error("POST", "/channels/*/messages/*/threads", status=403, code=50013)
+
+    with caplog.at_level(logging.WARNING):
+        asked = await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
+
+    reply = world.channel.last_message
+    assert reply.reference is not None and reply.reference.message_id == asked.id
+    assert "Song Yanchao" in reply.embeds[0].description
+    assert "no thread" in caplog.text
+    simcord.assert_no_errors(world.env)

@@ -6,6 +6,7 @@ import logging
 import re
 
 import discord
+import pytest
 import simcord
 
 from bot import create_bot
@@ -164,6 +165,7 @@ async def test_the_cooldown_sends_a_private_note_with_the_wait(world: World) -> 
     assert other.response.embeds
 
 
+@pytest.mark.expects_error_log  # the traceback of a bug is what the log should keep
 async def test_an_unexpected_error_gets_an_apology_and_the_bot_carries_on(
     world: World, monkeypatch: object, caplog: object
 ) -> None:
@@ -205,3 +207,69 @@ def test_create_bot_shards_when_asked(tmp_path: object) -> None:
     assert isinstance(bot, discord.AutoShardedClient)
     assert bot.shard_count == 2 and bot.shard_ids == [0, 1]
     assert not isinstance(create_bot(make_settings(Path("corpus"))), discord.AutoShardedClient)
+
+
+async def test_a_watched_channel_stays_silent_for_questions_the_corpus_cannot_match(
+    world: World,
+) -> None:
+    watched = world.guild.create_text_channel("ask-here")
+    settings = make_settings(world.env.bot.settings.corpus_dir, watch_channel_ids=[watched.id])
+    await world.env.restart_bot(create_bot(settings))
+    me = world.env.bot.user
+
+    for chatter in ("?", "what?", "lunch anyone?", "<@&1> ok?"):
+        await world.alice.send(watched, chatter)
+    assert all(m.author.id == world.alice.id for m in watched.history())
+
+    await world.alice.send(watched, "||who led the **Chinese** delegation?||")  # a real question
+    assert "Song Yanchao" in watched.last_message.embeds[0].description
+    await world.alice.send(watched, f"<@{me.id}> what?")  # a mention is always answered
+    assert watched.last_message.content.startswith("Nothing to search for")
+    result = await world.alice.slash(watched, "ask", question="lunch anyone?")  # so is /ask
+    assert result.response.content.startswith("Not in the corpus")
+
+
+async def test_discord_tokens_and_markdown_in_a_question_are_not_search_terms(
+    world: World,
+) -> None:
+    me = world.env.bot.user
+    tokens = "<@&1> <@2> <@!3> <:wave:4> <a:dance:5> <#6> <t:1700000000:R> </ask:7> @everyone"
+    await world.alice.send(world.channel, f"<@{me.id}> {tokens}")
+    assert world.channel.last_message.content.startswith("Nothing to search for")
+
+    marked = f"<@{me.id}> {tokens} **who** led the ~~Chinese~~ `delegation`?"
+    await world.alice.send(world.channel, marked)
+    [embed] = world.channel.last_message.embeds
+    assert embed.title == QUESTION
+    assert "Song Yanchao" in embed.description
+
+    result = await world.alice.slash(world.channel, "ask", question=f"<#6> __{QUESTION}__")
+    assert result.response.embeds[0].title == QUESTION
+
+
+async def test_an_edited_question_counts_toward_the_cooldown(world: World) -> None:
+    settings = make_settings(world.env.bot.settings.corpus_dir, question_cooldown_seconds=60)
+    await world.env.restart_bot(create_bot(settings))
+    me = world.env.bot.user
+    asked = await world.alice.send(world.channel, f"<@{me.id}> {QUESTION}")
+    answer = world.channel.last_message
+
+    for _ in range(5):
+        await world.alice.edit(asked, f"<@{me.id}> Which think tank does Sun Yun work for?")
+        await world.alice.edit(asked, f"<@{me.id}> Who is Eli Ratner?")
+
+    # No edit was answered: the answer still quotes the first question, never edited.
+    assert "Song Yanchao" in world.channel.history()[1].embeds[0].description
+    assert requests_to(world.env, "PATCH", f"/messages/{answer.id}") == []
+    waits = [b for b in sent_bodies(world.env) if str(b.get("content", "")).startswith("Slow")]
+    assert len(waits) == 10
+
+
+async def test_the_cooldown_lets_a_user_ask_again_once_it_has_passed(world: World) -> None:
+    settings = make_settings(world.env.bot.settings.corpus_dir, question_cooldown_seconds=30)
+    await world.env.restart_bot(create_bot(settings))
+
+    assert (await world.alice.slash(world.channel, "ask", question=QUESTION)).response.embeds
+    assert (await world.alice.slash(world.channel, "ask", question=QUESTION)).ephemeral
+    await world.env.advance_time(31)
+    assert (await world.alice.slash(world.channel, "ask", question=QUESTION)).response.embeds

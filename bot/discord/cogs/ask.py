@@ -1,5 +1,9 @@
 """Questions: mentions, questions in watched channels and bot threads, /ask; answers kept in
-step with the question message when it is edited or deleted."""
+step with the question message when it is edited or deleted.
+
+An answer the bot has computed is always shown: when the database fails, the answer
+goes out with its buttons marked unavailable, and the fault is logged in one line.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import contextlib
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import discord
 from discord import app_commands
@@ -17,9 +21,10 @@ from discord.ext import commands
 from bot.answer import Answer, window
 from bot.discord.client import QABot
 from bot.discord.embeds import answer_embed, clip, decline_text
-from bot.discord.views import answer_view
+from bot.discord.views import answer_view, unavailable_view
+from bot.index import Index
 from bot.pipeline import ask
-from bot.storage import StoredPassage, VoteCount
+from bot.storage import StorageError, StoredAnswer, StoredPassage, VoteCount
 
 log = logging.getLogger(__name__)
 
@@ -27,134 +32,209 @@ log = logging.getLogger(__name__)
 # the `max_question_chars` setting with a clear message as well.
 QUESTION_OPTION_MAX = 500
 THREAD_NAME_LIMIT = 100
+# How far back a thread is read before the bot removes it as its own (answers only).
+THREAD_CHECK_LIMIT = 100
 NONE = discord.AllowedMentions.none()
 
+# Discord tokens that are not words of a question: user, role and channel mentions,
+# custom emoji, timestamps, command mentions, @everyone and @here.
+_DISCORD_TOKEN = re.compile(
+    r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:-?\d+(?::[A-Za-z])?|/[^<>:\n]+:\d+)>"
+    r"|(?<!\w)@(?:everyone|here)\b"
+)
+# Markdown markers around words: bold, italics, underline, strike-through, spoilers, code.
+_INLINE_MARKUP = re.compile(r"\*+|`+|\|\||~~|(?<![^\W_])_+|_+(?![^\W_])")
+# Markdown markers opening a line: block quotes, headings, subtext.
+_LINE_MARKUP = re.compile(r"^[ \t]*(?:>>> |> |#{1,3} |-# )", re.MULTILINE)
 
-@dataclass
-class Cooldown:
-    """At most one question per `seconds` for each user."""
 
-    seconds: float
-    _last: dict[int, float] = field(default_factory=dict)
+def question_words(content: str) -> str:
+    """What a message asks, as plain words: Discord tokens and Markdown markers taken out
+    (the words they mark are kept), whitespace made single."""
+    text = _DISCORD_TOKEN.sub(" ", content)
+    text = _LINE_MARKUP.sub("", text)
+    text = _INLINE_MARKUP.sub("", text)
+    return " ".join(text.split())
 
-    def retry_after(self, user_id: int, now: float | None = None) -> float:
-        """0 and the question counts, or the seconds the user still has to wait."""
-        now = time.monotonic() if now is None else now
-        last = self._last.get(user_id)
-        if self.seconds > 0 and last is not None and now - last < self.seconds:
-            return self.seconds - (now - last)
-        self._last[user_id] = now
-        return 0.0
+
+def corpus_could_match(index: Index, question: str) -> bool:
+    """Whether any word of the question is in the corpus (blocking: run it off the loop)."""
+    return bool(index.search(question, 1))
+
+
+def _by_user(user_id: int) -> int:
+    return user_id
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """The message that carries an answer: quotes in an embed with buttons, or a short decline."""
+    """The message that carries an answer: quotes in an embed with buttons, or a short decline.
+    `answer_id` is None when the database could not record the answer."""
 
-    answer_id: int
+    answer_id: int | None
     content: str | None
     embeds: list[discord.Embed]
     view: discord.ui.View | None
 
-    def edit_kwargs(self) -> dict[str, object]:
-        return {"content": self.content, "embeds": self.embeds, "view": self.view}
+    async def post(self, where: discord.abc.Messageable | discord.Message) -> discord.Message:
+        """Send the reply to a channel or thread, or as a reply to a message."""
+        view = self.view or discord.utils.MISSING
+        if isinstance(where, discord.Message):
+            return await where.reply(
+                self.content,
+                embeds=self.embeds,
+                view=view,
+                allowed_mentions=NONE,
+                mention_author=False,
+            )
+        return await where.send(self.content, embeds=self.embeds, view=view, allowed_mentions=NONE)
+
+    async def replace(self, message: discord.PartialMessage) -> None:
+        """Make an earlier answer message show this reply instead."""
+        await message.edit(
+            content=self.content, embeds=self.embeds, view=self.view, allowed_mentions=NONE
+        )
 
 
 class AskCog(commands.Cog):
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
-        self.cooldown = Cooldown(bot.settings.question_cooldown_seconds)
+        seconds = bot.settings.question_cooldown_seconds
+        # discord.py's mapping forgets a user once their cooldown has passed.
+        self.cooldown: commands.CooldownMapping[int] | None = (
+            commands.CooldownMapping.from_cooldown(1, seconds, _by_user) if seconds > 0 else None
+        )
+
+    def _wait_for(self, user_id: int) -> float:
+        """0 and the question counts, or the seconds the user still has to wait."""
+        if self.cooldown is None:
+            return 0.0
+        # The monotonic clock, not discord.py's default wall clock, which can jump; never
+        # exactly 0.0, which discord.py would take as "read the wall clock".
+        now = max(time.monotonic(), 1e-9)
+        return self.cooldown.update_rate_limit(user_id, now) or 0.0
 
     # --- the answer, recorded and rendered ----------------------------------
 
+    async def _answer(self, question: str) -> Answer:
+        """The answer with the passages for "More" too (`window` it for what is shown)."""
+        settings = self.bot.settings
+        index = self.bot.index  # read once: a reload mid-question cannot mix two corpora
+        return await asyncio.to_thread(
+            ask, index, question, settings, k=settings.top_k + settings.more_passages
+        )
+
     async def _reply(
         self,
-        question: str,
+        full: Answer,
         asker_id: int,
         channel_id: int | None,
         question_message_id: int | None = None,
     ) -> tuple[Answer, Reply]:
-        settings = self.bot.settings
-        index = self.bot.index  # read once: a reload mid-question cannot mix two corpora
-        full = await asyncio.to_thread(
-            ask, index, question, settings, k=settings.top_k + settings.more_passages
-        )
-        shown = window(full, 0, settings.top_k)
-        answer_id = await asyncio.to_thread(
-            self.bot.storage.record_answer,
-            question=full.question,
-            answered=full.answered,
-            corpus_version=full.corpus_version,
-            passages=[
-                StoredPassage(p.sentence.document.id, p.sentence.position, p.sentence.text)
-                for p in full.passages
-            ],
-            shown=len(shown.passages),
-            asker_id=asker_id,
-            channel_id=channel_id,
-            question_message_id=question_message_id,
-        )
-        if shown.answered:
-            reply = Reply(
-                answer_id, None, [answer_embed(shown)], answer_view(answer_id, VoteCount(0, 0))
+        """What is shown of `full` and the message for it, recorded for buttons and edits."""
+        shown = window(full, 0, self.bot.settings.top_k)
+        try:
+            answer_id: int | None = await asyncio.to_thread(
+                self.bot.storage.record_answer,
+                question=full.question,
+                answered=full.answered,
+                corpus_version=full.corpus_version,
+                passages=[
+                    StoredPassage(p.sentence.document.id, p.sentence.position, p.sentence.text)
+                    for p in full.passages
+                ],
+                shown=len(shown.passages),
+                asker_id=asker_id,
+                channel_id=channel_id,
+                question_message_id=question_message_id,
             )
-        else:
-            reply = Reply(answer_id, decline_text(shown), [], None)
-        return shown, reply
+        except StorageError as error:
+            log.warning("answer shown without its buttons: %s", error)
+            answer_id = None
+        if not shown.answered:
+            return shown, Reply(answer_id, decline_text(shown), [], None)
+        view = unavailable_view() if answer_id is None else answer_view(answer_id, VoteCount(0, 0))
+        return shown, Reply(answer_id, None, [answer_embed(shown)], view)
 
-    def _question_in(self, message: discord.Message) -> str | None:
-        """The question a message asks the bot, or None if it is not for the bot."""
+    async def _link(self, reply: Reply, message_id: int) -> None:
+        """Note which message shows the answer, so edits and deletions find it."""
+        if reply.answer_id is None:
+            return
+        try:
+            await asyncio.to_thread(
+                self.bot.storage.set_answer_message, reply.answer_id, message_id
+            )
+        except StorageError as error:
+            log.warning("answer %d shown but not linked to its message: %s", reply.answer_id, error)
+
+    async def _stored_answer_to(self, question_message_id: int) -> StoredAnswer | None:
+        """The answer given to a question message, if the database has it and is readable."""
+        try:
+            stored = await asyncio.to_thread(
+                self.bot.storage.answer_to_message, question_message_id
+            )
+        except StorageError as error:
+            log.warning("cannot find the answer to message %d: %s", question_message_id, error)
+            return None
+        return stored
+
+    async def _question_for_bot(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot, or None if it is not for the bot.
+
+        A mention is always for the bot. A question in a watched channel or the bot's
+        own thread is only when it ends with "?" and has a word the corpus holds: the
+        bot stays out of "what?" and "lunch anyone?".
+        """
         me = self.bot.user
         if me is None or message.author.bot or message.webhook_id is not None:
             return None
+        question = question_words(message.content)
         # raw_mentions holds only user mentions typed in the text: not @everyone,
         # @here, roles, or the author of a message being replied to.
         if me.id in message.raw_mentions:
-            return re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+            return question
         channel = message.channel
         watched = channel.id in self.bot.settings.watch_channel_ids
         in_own_thread = isinstance(channel, discord.Thread) and channel.owner_id == me.id
-        if (watched or in_own_thread) and message.content.rstrip().endswith("?"):
-            return message.content.strip()
-        return None
+        if not (watched or in_own_thread) or not question.endswith("?"):
+            return None
+        if not await asyncio.to_thread(corpus_could_match, self.bot.index, question):
+            return None
+        return question
 
     # --- questions in channels ---------------------------------------------
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        question = self._question_in(message)
+        question = await self._question_for_bot(message)
         if question is None:
             return
         started = time.perf_counter()
-        wait = self.cooldown.retry_after(message.author.id)
+        wait = self._wait_for(message.author.id)
         if wait:
             await self._tell_to_wait(message, wait)
             return
+        async with message.channel.typing():
+            full = await self._answer(question)
         target: discord.abc.Messageable = message.channel
-        if self.bot.settings.answer_in_thread and isinstance(message.channel, discord.TextChannel):
-            target = await message.create_thread(
-                name=clip(question or "Question", THREAD_NAME_LIMIT)
-            )
-        async with target.typing():
-            answer, reply = await self._reply(
-                question, message.author.id, getattr(target, "id", None), message.id
-            )
-        if target is message.channel:
-            sent = await message.reply(
-                reply.content,
-                embeds=reply.embeds,
-                view=reply.view or discord.utils.MISSING,
-                allowed_mentions=NONE,
-                mention_author=False,
-            )
-        else:
-            sent = await target.send(
-                reply.content,
-                embeds=reply.embeds,
-                view=reply.view or discord.utils.MISSING,
-                allowed_mentions=NONE,
-            )
-        await asyncio.to_thread(self.bot.storage.set_answer_message, reply.answer_id, sent.id)
+        # A thread is for a question the corpus could answer, not a bare mention.
+        worth_a_thread = full.answered or bool(full.closest)
+        if (
+            self.bot.settings.answer_in_thread
+            and worth_a_thread
+            and isinstance(message.channel, discord.TextChannel)
+        ):
+            try:
+                target = await message.create_thread(
+                    name=clip(full.question or "Question", THREAD_NAME_LIMIT)
+                )
+            except discord.HTTPException as error:  # e.g. no permission: answer in place
+                log.warning("no thread for a question, answering in place: %s", error)
+        answer, reply = await self._reply(
+            full, message.author.id, getattr(target, "id", None), message.id
+        )
+        sent = await reply.post(message if target is message.channel else target)
+        await self._link(reply, sent.id)
         self._log_answer(message.guild, target, answer, started)
 
     async def _tell_to_wait(self, message: discord.Message, wait: float) -> None:
@@ -166,40 +246,100 @@ class AskCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        """An edited question gets its answer edited to match (or removed, if it no longer
-        asks the bot anything)."""
+        """An edited question gets its answer edited to match (removed, if it no longer
+        asks the bot anything; sent again, if it asks again after that)."""
         if "content" not in payload.data:
             return  # an embed or flag update, not an edit by a person
-        stored = await asyncio.to_thread(self.bot.storage.answer_to_message, payload.message_id)
+        stored = await self._stored_answer_to(payload.message_id)
         if stored is None or stored.answer_message_id is None or stored.channel_id is None:
             return
         answer_message = self.bot.get_partial_messageable(stored.channel_id).get_partial_message(
             stored.answer_message_id
         )
-        question = self._question_in(payload.message)
-        try:
-            if question is None:
-                await answer_message.delete()
+        question = await self._question_for_bot(payload.message)
+        if question is None:
+            await self._remove_answer(stored, payload.channel_id)
+            return
+        if question == stored.question:
+            # The same words (a link preview came, or the text was put back): the answer
+            # stands, or comes back if an earlier edit removed it.
+            try:
+                await answer_message.fetch()
                 return
-            _, reply = await self._reply(
-                question, payload.message.author.id, stored.channel_id, payload.message_id
-            )
-            await answer_message.edit(**reply.edit_kwargs(), allowed_mentions=NONE)  # type: ignore[arg-type]
-        except discord.NotFound:
-            return  # the answer was deleted by someone already
-        await asyncio.to_thread(
-            self.bot.storage.set_answer_message, reply.answer_id, stored.answer_message_id
+            except discord.NotFound:
+                pass
+        # An edit asks a new question: it counts toward the cooldown like one.
+        wait = self._wait_for(payload.message.author.id)
+        if wait:
+            await self._tell_to_wait(payload.message, wait)
+            return
+        full = await self._answer(question)
+        _, reply = await self._reply(
+            full, payload.message.author.id, stored.channel_id, payload.message_id
         )
+        try:
+            await reply.replace(answer_message)
+            shown_in = answer_message.id
+        except discord.NotFound:  # removed by an earlier edit, or by someone
+            shown_in = await self._send_again(payload.message, stored.channel_id, reply)
+        await self._link(reply, shown_in)
+
+    async def _send_again(self, question: discord.Message, channel_id: int, reply: Reply) -> int:
+        """Post an answer anew where the old one was (its thread, or under the question);
+        returns the new message's id."""
+        if channel_id != question.channel.id:
+            thread = self.bot.get_partial_messageable(channel_id)
+            with contextlib.suppress(discord.NotFound):  # the thread is gone: answer in place
+                return (await reply.post(thread)).id
+        return (await reply.post(question)).id
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        """A deleted question takes its answer with it."""
-        stored = await asyncio.to_thread(self.bot.storage.answer_to_message, payload.message_id)
-        if stored is None or stored.answer_message_id is None or stored.channel_id is None:
+        """A deleted question takes its answer with it, and the bot's thread for it when
+        nobody else wrote there."""
+        stored = await self._stored_answer_to(payload.message_id)
+        if stored is not None:
+            await self._remove_answer(stored, payload.channel_id)
+
+    async def _remove_answer(self, stored: StoredAnswer, question_channel_id: int) -> None:
+        """Delete an answer whose question is gone, with the thread made for it when
+        nobody else wrote there."""
+        if stored.answer_message_id is None or stored.channel_id is None:
+            return
+        if stored.channel_id != question_channel_id and await self._remove_own_thread(
+            stored.channel_id
+        ):
             return
         channel = self.bot.get_partial_messageable(stored.channel_id)
         with contextlib.suppress(discord.NotFound):  # someone removed it already
             await channel.get_partial_message(stored.answer_message_id).delete()
+
+    async def _remove_own_thread(self, thread_id: int) -> bool:
+        """Delete a thread the bot made if it holds only the bot's messages; True if gone."""
+        me = self.bot.user
+        thread = self.bot.get_channel(thread_id)
+        if thread is None:
+            try:
+                thread = await self.bot.fetch_channel(thread_id)
+            except discord.NotFound:
+                return True
+            except discord.HTTPException:
+                return False
+        if me is None or not isinstance(thread, discord.Thread) or thread.owner_id != me.id:
+            return False
+        try:
+            async for message in thread.history(limit=THREAD_CHECK_LIMIT):
+                by_discord = message.is_system() or (
+                    message.type is discord.MessageType.thread_starter_message
+                )
+                if message.author.id != me.id and not by_discord:
+                    return False  # someone took part: keep their words
+            await thread.delete()
+        except discord.NotFound:
+            return True
+        except discord.Forbidden:
+            return False  # not allowed to delete threads here: remove the answer only
+        return True
 
     # --- /ask ----------------------------------------------------------------
 
@@ -215,7 +355,7 @@ class AskCog(commands.Cog):
         private: bool = False,
     ) -> None:
         started = time.perf_counter()
-        wait = self.cooldown.retry_after(interaction.user.id)
+        wait = self._wait_for(interaction.user.id)
         if wait:
             await interaction.response.send_message(
                 f"Slow down: you can ask again in {wait:.0f} s.",
@@ -224,7 +364,8 @@ class AskCog(commands.Cog):
             )
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
-        answer, reply = await self._reply(question, interaction.user.id, interaction.channel_id)
+        full = await self._answer(question_words(question))
+        answer, reply = await self._reply(full, interaction.user.id, interaction.channel_id)
         sent = await interaction.followup.send(
             reply.content or "",
             embeds=reply.embeds,
@@ -233,7 +374,7 @@ class AskCog(commands.Cog):
             allowed_mentions=NONE,
             wait=True,
         )
-        await asyncio.to_thread(self.bot.storage.set_answer_message, reply.answer_id, sent.id)
+        await self._link(reply, sent.id)
         self._log_answer(interaction.guild, interaction.channel, answer, started)
 
     def _log_answer(
