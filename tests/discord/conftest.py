@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,41 @@ from bot import Settings, create_bot
 from bot.discord.client import QABot
 
 REPO = Path(__file__).resolve().parents[2]
+EXPECTS_ERROR_LOG = "expects_error_log"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{EXPECTS_ERROR_LOG}: the test provokes an ERROR log record on purpose (a bug path "
+        "such as an unexpected exception); without it, any ERROR record fails the test",
+    )
+
+
+class _ErrorRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def no_error_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test on any ERROR log record, from the bot's start to its shutdown: in
+    production an ERROR is a traceback an operator has to read. A test that provokes one
+    on purpose says so with `@pytest.mark.expects_error_log`."""
+    handler = _ErrorRecords()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+    if request.node.get_closest_marker(EXPECTS_ERROR_LOG) is None and handler.records:
+        lines = [f"{r.levelname} {r.name}: {r.getMessage()}" for r in handler.records]
+        pytest.fail("ERROR logged during the test:\n" + "\n".join(lines), pytrace=False)
 
 
 def make_settings(corpus_dir: Path, **overrides: object) -> Settings:

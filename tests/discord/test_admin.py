@@ -17,6 +17,7 @@ from bot.pipeline import load_index
 from tests.discord.conftest import World, make_settings
 
 QUESTION = "who led the Chinese delegation?"
+NOT_UTF8 = b"caf\xe9 \x80 not UTF-8"
 NEW_ARTICLE = """---
 title: "Ministers agree on a fisheries treaty"
 publisher: "Example Wire"
@@ -75,7 +76,7 @@ async def test_reload_picks_up_added_changed_and_removed_files(world: World) -> 
     (folder / "us-china-discuss-defense-ties.md").unlink()
     changed = folder / "pentagon-officials-host-chinese-counterparts.md"
     changed.write_text(changed.read_text(encoding="utf-8") + "\nThe talks ended on Friday.\n")
-    (folder / "broken.md").write_bytes(b"\xff\xfe not utf-8")
+    (folder / "broken.md").write_bytes(NOT_UTF8)
 
     result = await world.admin.slash(world.channel, "reload")
 
@@ -83,7 +84,7 @@ async def test_reload_picks_up_added_changed_and_removed_files(world: World) -> 
     assert "fisheries-treaty" in field(report, "Added (1)")
     assert "us-china-discuss-defense-ties" in field(report, "Removed (1)")
     assert "pentagon-officials-host-chinese-counterparts" in field(report, "Changed (1)")
-    assert "broken.md: not UTF-8" in field(report, "Skipped files (1)")
+    assert "broken.md: not UTF-8" in field(report, "Skipped (1)")
     new_version = world.env.bot.index.version
     assert new_version != old_version and new_version in report.description
     assert "3 documents" in report.description
@@ -103,6 +104,62 @@ async def test_a_failed_reload_keeps_the_old_answers(world: World) -> None:
     assert result.ephemeral
     assert "Reload failed" in result.response.content and version in result.response.content
     assert world.env.bot.index.version == version
+    answer = await world.alice.slash(world.channel, "ask", question=QUESTION)
+    assert "Song Yanchao" in answer.response.embeds[0].description
+
+
+async def test_a_reload_that_yields_nothing_gives_each_files_reason(world: World) -> None:
+    folder = world.env.bot.settings.corpus_dir
+    version = world.env.bot.index.version
+    for path in folder.glob("*.md"):
+        path.unlink()
+    (folder / "broken.md").write_bytes(NOT_UTF8)
+    (folder / "empty.md").write_text("", encoding="utf-8")
+
+    result = await world.admin.slash(world.channel, "reload")
+
+    reply = result.response.content
+    assert result.ephemeral and reply.startswith("Reload failed: ")
+    assert f"Still answering from version `{version}`" in reply
+    assert "broken.md: not UTF-8" in reply and "empty.md: empty file" in reply
+    answer = await world.alice.slash(world.channel, "ask", question=QUESTION)
+    assert "Song Yanchao" in answer.response.embeds[0].description
+
+
+async def test_the_reasons_of_a_failed_reload_fit_one_message(world: World) -> None:
+    folder = world.env.bot.settings.corpus_dir
+    for path in folder.glob("*.md"):
+        path.unlink()
+    for number in range(300):
+        (folder / f"broken-article-with-a-long-name-{number:03}.md").write_bytes(NOT_UTF8)
+
+    result = await world.admin.slash(world.channel, "reload")
+
+    reply = result.response.content
+    assert len(reply) <= 2000
+    assert "broken-article-with-a-long-name-000.md: not UTF-8" in reply
+    shown = reply.count(": not UTF-8")
+    assert reply.endswith(f"… and {300 - shown} more")
+
+
+@pytest.mark.expects_error_log
+async def test_an_unexpected_reload_error_is_logged_and_the_old_corpus_keeps_answering(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    version = world.env.bot.index.version
+
+    def failing_load(settings):
+        raise RuntimeError("a bug in loading")
+
+    monkeypatch.setattr(client_module, "load_index", failing_load)
+
+    result = await world.admin.slash(world.channel, "reload")
+
+    assert result.ephemeral and result.response.content == (
+        f"Reload failed: an unexpected error (logged). Still answering from version `{version}`."
+    )
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert logged.exc_info is not None and "a bug in loading" in str(logged.exc_info[1])
     answer = await world.alice.slash(world.channel, "ask", question=QUESTION)
     assert "Song Yanchao" in answer.response.embeds[0].description
 

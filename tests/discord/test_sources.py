@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot import create_bot
+from bot.discord.cogs.sources import PAGE_TIMEOUT_SECONDS
 from tests.discord.conftest import World, make_settings, sent_bodies
 
 
@@ -55,6 +56,24 @@ async def test_sources_over_300_documents_paginates_with_buttons(
 
     other = await world.admin.click(message, label="Previous")  # someone else's list
     assert other.ephemeral and "yourself" in other.response.content
+
+
+async def test_sources_buttons_are_disabled_when_they_time_out(
+    world: World, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    write_articles(folder, 300)
+    await world.env.restart_bot(create_bot(make_settings(folder)))
+    result = await world.alice.slash(world.channel, "sources")
+    await world.alice.click(result.response, label="Next")
+
+    await world.env.advance_time(PAGE_TIMEOUT_SECONDS + 1)
+
+    buttons = [item for row in result.response.components for item in row["components"]]
+    assert [b["label"] for b in buttons] == ["Previous", "Next"]
+    assert all(b.get("disabled") for b in buttons)
+    assert result.response.embeds[0].footer.text.startswith("Page 2/")  # the page stays
 
 
 async def test_source_autocomplete_offers_at_most_25_choices(world: World, tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot import create_bot
+from bot.discord.client import StartupError
 from tests.discord.conftest import World, make_settings, requests_to
 
 
@@ -27,3 +30,19 @@ async def test_syncing_can_be_turned_off(world: World) -> None:
     settings = make_settings(world.env.bot.settings.corpus_dir, sync_commands=False)
     await world.env.restart_bot(create_bot(settings))
     assert len(requests_to(world.env, "PUT", "/commands")) == before
+
+
+async def test_a_listed_guild_that_refuses_commands_stops_start_up_in_one_line(
+    world: World,
+) -> None:
+    settings = make_settings(world.env.bot.settings.corpus_dir, guild_ids=[world.guild.id])
+    world.env.inject_error(
+        "PUT", "/applications/*/guilds/*/commands", status=403, code=50001, message="Missing Access"
+    )
+
+    with pytest.raises(StartupError) as raised:
+        await world.env.restart_bot(create_bot(settings))
+
+    message = str(raised.value)
+    assert f"cannot sync commands to guild {world.guild.id} (Missing Access)" in message
+    assert "applications.commands" in message and "\n" not in message

@@ -8,13 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.corpus import CorpusError
+from bot.corpus import CorpusError, SkippedFile
 from bot.discord.client import QABot, ReloadBusy, ReloadReport
-from bot.discord.embeds import ANSWER_COLOUR, FIELD_VALUE_LIMIT, clip
+from bot.discord.embeds import ANSWER_COLOUR, CONTENT_LIMIT, FIELD_VALUE_LIMIT, clip
 from bot.render import escape_markdown
 
 log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
+BUSY_MESSAGE = "A reload is already running; the current corpus keeps answering."
 
 
 def is_admin(interaction: discord.Interaction[QABot]) -> bool:
@@ -36,6 +37,39 @@ def _ids(ids: tuple[str, ...]) -> str:
     return clip(escape_markdown(", ".join(ids)), FIELD_VALUE_LIMIT) if ids else "none"
 
 
+def skipped_lines(skipped: tuple[SkippedFile, ...], limit: int) -> str:
+    """One escaped line per skipped entry, `path: reason`: as many whole lines as fit in
+    `limit` characters, then how many more were left out."""
+    lines = [escape_markdown(clip(f"{entry.path}: {entry.reason}", 300)) for entry in skipped]
+    kept: list[str] = []
+    used = 0
+    for number, line in enumerate(lines):
+        after = len(lines) - number - 1
+        # Room is kept for the "… and N more" line, should the next line not fit.
+        tail = len(f"\n… and {after} more") if after else 0
+        if used + len(line) + tail > limit:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    if len(kept) < len(lines):
+        kept.append(f"… and {len(lines) - len(kept)} more")
+    return "\n".join(kept)
+
+
+def failure_message(error: CorpusError | OSError, old_version: str) -> str:
+    """The reply to a reload that failed: why, that the old corpus still answers, and, when
+    the load left things out on the way, each with its reason (within Discord's limit)."""
+    head = (
+        f"Reload failed: {escape_markdown(clip(str(error), 500))}. "
+        f"Still answering from version `{old_version}`."
+    )
+    skipped = error.skipped if isinstance(error, CorpusError) else ()
+    if not skipped:
+        return head
+    title = f"\nSkipped ({len(skipped)}):\n"
+    return head + title + skipped_lines(skipped, CONTENT_LIMIT - len(head) - len(title))
+
+
 def report_embed(report: ReloadReport) -> discord.Embed:
     change, index = report.change, report.index
     embed = discord.Embed(title="Corpus reloaded", colour=ANSWER_COLOUR)
@@ -50,10 +84,9 @@ def report_embed(report: ReloadReport) -> discord.Embed:
     embed.add_field(
         name=f"Changed ({len(change.changed)})", value=_ids(change.changed), inline=False
     )
-    skipped = "\n".join(f"{s.path}: {s.reason}" for s in report.skipped)
     embed.add_field(
-        name=f"Skipped files ({len(report.skipped)})",
-        value=clip(escape_markdown(skipped), FIELD_VALUE_LIMIT) if skipped else "none",
+        name=f"Skipped ({len(report.skipped)})",
+        value=skipped_lines(report.skipped, FIELD_VALUE_LIMIT) if report.skipped else "none",
         inline=False,
     )
     return embed
@@ -70,7 +103,7 @@ class AdminCog(commands.Cog):
     async def reload(self, interaction: discord.Interaction[QABot]) -> None:
         if self.bot.reloading:
             await interaction.response.send_message(
-                "A reload is already running; the current corpus keeps answering.", ephemeral=True
+                BUSY_MESSAGE, ephemeral=True, allowed_mentions=NONE
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -78,17 +111,24 @@ class AdminCog(commands.Cog):
         try:
             report = await self.bot.reload_corpus()
         except ReloadBusy:
-            message = "A reload is already running; the current corpus keeps answering."
+            message = BUSY_MESSAGE
         except (CorpusError, OSError) as error:
             log.warning("reload failed: %s", error)
-            message = f"Reload failed: {error}. Still answering from version `{old_version}`."
+            message = failure_message(error, old_version)
+        except Exception:
+            # A bug, not a bad corpus: keep the traceback, and still say which corpus answers.
+            log.exception("reload failed unexpectedly")
+            message = (
+                "Reload failed: an unexpected error (logged). "
+                f"Still answering from version `{old_version}`."
+            )
         else:
             await interaction.followup.send(
                 embed=report_embed(report), ephemeral=True, allowed_mentions=NONE
             )
             return
         await interaction.followup.send(
-            clip(escape_markdown(message), 2000), ephemeral=True, allowed_mentions=NONE
+            clip(message, CONTENT_LIMIT), ephemeral=True, allowed_mentions=NONE
         )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.client import QABot
+from bot.discord.client import QABot, handle_interaction_error
 from bot.discord.embeds import (
     ANSWER_COLOUR,
     clip,
@@ -15,19 +18,28 @@ from bot.discord.embeds import (
     source_list_line,
 )
 
+log = logging.getLogger(__name__)
 NONE = discord.AllowedMentions.none()
+PAGE_TIMEOUT_SECONDS = 300.0  # well within the 15 minutes an interaction can be edited
 CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_TEXT_LIMIT = 100  # ... each name and value at most 100 characters
 
 
 class SourcesPaginator(discord.ui.View):
-    """Previous / Next buttons over pages of the source list."""
+    """Previous / Next buttons over pages of the source list, for the user who asked.
 
-    def __init__(self, pages: list[str], title: str, owner_id: int) -> None:
-        super().__init__(timeout=300)
+    When the buttons time out they are shown disabled, through the interaction that
+    sent the list, rather than left clickable with nothing answering them.
+    """
+
+    def __init__(
+        self, pages: list[str], title: str, interaction: discord.Interaction[QABot]
+    ) -> None:
+        super().__init__(timeout=PAGE_TIMEOUT_SECONDS)
         self.pages = pages
         self.title = title
-        self.owner_id = owner_id
+        self.interaction = interaction
+        self.owner_id = interaction.user.id
         self.page = 0
         self._update_buttons()
 
@@ -49,6 +61,21 @@ class SourcesPaginator(discord.ui.View):
             )
             return False
         return True
+
+    async def on_timeout(self) -> None:
+        self.previous.disabled = self.next.disabled = True
+        try:
+            await self.interaction.edit_original_response(view=self, allowed_mentions=NONE)
+        except discord.HTTPException as error:  # the list was deleted, or Discord is down
+            log.warning("could not disable the /sources buttons: %s", error)
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[QABot],  # type: ignore[override]
+        error: Exception,
+        item: discord.ui.Item[Any],
+    ) -> None:
+        await handle_interaction_error(interaction, error)
 
     async def _turn(self, interaction: discord.Interaction[QABot], step: int) -> None:
         self.page = max(0, min(len(self.pages) - 1, self.page + step))
@@ -78,7 +105,7 @@ class SourcesCog(commands.Cog):
         lines = [source_list_line(d, len(index.sentences_of(d.id))) for d in index.documents]
         pages = paginate_lines(lines)
         title = f"{len(index.documents)} sources, {len(index.sentences)} sentences"
-        view = SourcesPaginator(pages, title, interaction.user.id)
+        view = SourcesPaginator(pages, title, interaction)
         if len(pages) == 1:
             await interaction.response.send_message(embed=view.embed(), allowed_mentions=NONE)
             return
