@@ -94,6 +94,12 @@ class AnswerButton(
         except StorageError as error:
             log.warning("%s button of answer %d: %s", self.action, self.answer_id, error)
             await _tell_privately(interaction, STORAGE_DOWN)
+        except Exception as error:
+            # discord.py logs a dynamic item's errors with no reply to the user; send them
+            # through the one handler every command uses (client imports this module).
+            from bot.discord.client import handle_interaction_error
+
+            await handle_interaction_error(interaction, error)
 
     async def _act(self, interaction: discord.Interaction[discord.Client], bot: QABot) -> None:
         if self.action == "unavailable":  # disabled, but a client may still send the click

@@ -285,3 +285,23 @@ async def test_in_thread_mode_an_answer_is_given_in_place_when_no_thread_can_be_
     assert "Song Yanchao" in reply.embeds[0].description
     assert "no thread" in caplog.text
     simcord.assert_no_errors(world.env)
+
+
+@pytest.mark.expects_error_log  # a bug's traceback is what the log should keep
+async def test_a_button_that_fails_unexpectedly_gets_an_apology_not_silence(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # On main, discord.py logged a dynamic item's error and the user saw nothing.
+    import bot.discord.views as views
+
+    _, answer = await ask_in_channel(world)
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("context exploded")
+
+    monkeypatch.setattr(views, "context_embed", broken)
+    with caplog.at_level(logging.ERROR):
+        context = await world.alice.click(answer, label="Context")
+
+    assert context.ephemeral and "Sorry" in context.response.content
+    assert "context exploded" in caplog.text
