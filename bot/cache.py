@@ -69,7 +69,8 @@ def _aligned(offset: int) -> int:
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    # surrogateescape: a path that is not UTF-8 hashes as its bytes instead of raising
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def write_container(
@@ -137,6 +138,8 @@ def read_container(path: Path, kind: str) -> tuple[Meta, Arrays]:
         header = json.loads(data[_HEAD : _HEAD + header_length])
     except (struct.error, ValueError) as error:
         raise CacheProblem(f"unreadable header: {error}") from None
+    if not isinstance(header, dict) or not isinstance(header.get("meta"), dict):
+        raise CacheProblem("unreadable header: not a mapping with a meta mapping")
     if header.get("format") != FORMAT:
         raise CacheProblem(f"format {header.get('format')}, not {FORMAT}", stale=True)
     if header.get("kind") != kind:
@@ -174,6 +177,19 @@ class CacheStats:
     """Cache files ignored as damaged or stale, with the reason."""
 
 
+# What reading a damaged or foreign cache file can raise: it is then ignored and rebuilt.
+_DAMAGE = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError)
+
+
+def _read_marker(path: Path) -> str | None:
+    """The corpus folder a cache's marker names (None: it has no marker); bytes that are
+    not UTF-8 are kept as surrogate escapes. Raises OSError when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
+    except FileNotFoundError:
+        return None
+
+
 _DOCUMENT_FIELDS = ("id", "title", "source", "publisher", "author", "url", "published")
 _CORPUS_MARKER = "corpus-folder.txt"  # in each corpus's cache: the folder it caches
 
@@ -198,7 +214,10 @@ class CorpusCache:
     @classmethod
     def open(cls, cache_dir: Path, corpus_dir: Path) -> CorpusCache:
         """The cache of `corpus_dir` under `cache_dir` (created when first written)."""
-        resolved = corpus_dir.resolve()
+        try:
+            resolved = corpus_dir.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: loading the corpus will say so
+            resolved = corpus_dir.absolute()
         return cls(cache_dir / _sha256(str(resolved))[:16], resolved)
 
     # --- parsed files (bot.corpus.FileCache) ---------------------------------------
@@ -218,7 +237,7 @@ class CorpusCache:
             return None  # the file changed: parse it again
         try:
             results = _decode_results(meta, arrays)
-        except (KeyError, TypeError, ValueError, IndexError) as error:
+        except _DAMAGE as error:
             self._reject(path, f"unreadable entry: {error!r}")
             return None
         self.stats.files_from_cache += 1
@@ -253,16 +272,24 @@ class CorpusCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             marker = self.folder / _CORPUS_MARKER
-            if not marker.exists():
-                marker.write_text(str(self.corpus_dir), encoding="utf-8")
-            for sibling in self.folder.parent.iterdir():
-                source = sibling / _CORPUS_MARKER
+            if _read_marker(marker) != str(self.corpus_dir):  # missing or damaged
+                marker.write_text(str(self.corpus_dir), encoding="utf-8", errors="surrogateescape")
+            siblings = list(self.folder.parent.iterdir())
+        except (OSError, ValueError) as error:
+            log.warning("cannot tidy the cache folder %s: %s", self.folder.parent, error)
+            return
+        for sibling in siblings:
+            source = sibling / _CORPUS_MARKER
+            try:
                 if sibling == self.folder or not source.is_file():
                     continue  # not a corpus cache of ours: never touched
-                if not Path(source.read_text(encoding="utf-8")).exists():
-                    shutil.rmtree(sibling, ignore_errors=True)
-        except OSError as error:
-            log.warning("cannot tidy the cache folder %s: %s", self.folder.parent, error)
+                corpus = _read_marker(source)
+                if corpus is not None and Path(corpus).exists():
+                    continue
+            except (OSError, ValueError) as error:  # left alone: tidying is never worth a fault
+                log.warning("cannot read the cache marker %s: %s", source, error)
+                continue
+            shutil.rmtree(sibling, ignore_errors=True)
 
     def _remember(self, relative: str, results: list[Document | SkippedFile]) -> None:
         for result in results:
@@ -319,7 +346,7 @@ class CorpusCache:
             analysis = _decode_analysis(meta, arrays)
             if analysis.documents != len(hashes):
                 raise ValueError("document count does not match")
-        except (KeyError, TypeError, ValueError, IndexError) as error:
+        except _DAMAGE as error:
             self._reject(path, f"unreadable entry: {error!r}")
             return None
         return hashes, analysis
@@ -366,8 +393,8 @@ class CorpusCache:
             return None
         except CacheProblem as problem:
             self._reject(path, str(problem), stale=problem.stale)
-        except (OSError, MemoryError) as error:
-            self._reject(path, f"unreadable: {error}")
+        except (OSError, MemoryError, *_DAMAGE) as error:
+            self._reject(path, f"unreadable: {error!r}")
         return None
 
     def _reject(self, path: Path, reason: str, *, stale: bool = False) -> None:
@@ -384,7 +411,7 @@ class CorpusCache:
     def _write(self, path: Path, kind: str, meta: Meta, arrays: Arrays) -> None:
         try:
             write_container(path, kind, meta, arrays)
-        except OSError as error:
+        except (OSError, ValueError, TypeError) as error:  # ValueError: text not encodable
             log.warning("cannot write cache file %s: %s", path, error)
 
 

@@ -18,19 +18,23 @@ articles repeated across files are kept once.
 
 from __future__ import annotations
 
+import codecs
+import errno
 import hashlib
 import json
 import logging
 import os
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+from urllib.parse import urlsplit
 
-import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from bot.text import normalize
 
@@ -40,6 +44,13 @@ TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
 METADATA_KEYS = ("publisher", "author", "url", "published")
+
+# What front matter may cost: its block is parsed whole, and only the fields used are
+# built, each from at most this many YAML nodes (aliases counted each time they are used,
+# so an alias bomb is refused before it expands).
+FRONT_MATTER_MAX_CHARS = 65_536
+FIELD_MAX_NODES = 1_000
+URL_MAX_CHARS = 2_048
 
 
 class CorpusError(Exception):
@@ -100,6 +111,14 @@ class Corpus:
 
 class _Skip(Exception):
     """Raised inside the loader to skip one file with a reason."""
+
+
+class _NotUTF8(_Skip):
+    """The bytes are not UTF-8 (a JSON Lines file is then read line by line)."""
+
+
+class _Rejected(Exception):
+    """A metadata value that is not usable text; the message says why."""
 
 
 # ---------------------------------------------------------------------------
@@ -271,6 +290,116 @@ def _strip_markdown(line: str) -> str:
 # Reading files.
 
 
+def _printable(text: str) -> str:
+    """`text` safe to print on one line: bytes of a name that were not UTF-8 and control
+    characters become escapes (`bad\\xffname.md`, `two\\nlines.md`)."""
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no file name decodes to
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if text.isprintable():
+        return text
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) == "Cc"
+        else char
+        for char in text
+    )
+
+
+def _name_problem(name: str, kind: str) -> str | None:
+    """Why a file or folder name is not one to load under (it would not print), or None."""
+    if name.isascii() and name.isprintable():
+        return None
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{kind} name is not valid UTF-8"
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        return f"{kind} name holds a control character"
+    return None
+
+
+def _link_problem(path: Path, resolved_root: Path) -> str | None:
+    """Why the symlink at `path` is not followed, or None (not a symlink, or one within the
+    folder). Raises OSError when `path` cannot be looked at."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve()
+    except RuntimeError:  # how Python before 3.13 reports a loop
+        return "symlink loop"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "symlink loop"
+        raise
+    if not target.is_relative_to(resolved_root):
+        return "symlink leads outside the corpus folder"
+    return None
+
+
+def _folder_problem(path: Path, name: str, resolved_root: Path) -> str | None:
+    """Why a subfolder is passed over, or None to enter it."""
+    problem = _name_problem(name, "folder")
+    if problem is None:
+        try:
+            problem = _link_problem(path, resolved_root)
+        except OSError as error:
+            problem = f"unreadable folder: {error.strerror or error}"
+    if problem is None and path.suffix.lower() in SUPPORTED_SUFFIXES:
+        problem = "a directory named like a file"
+    return problem
+
+
+def _file_problem(path: Path, name: str, resolved_root: Path) -> str | None:
+    """Why a file is passed over, or None to read it."""
+    problem = _name_problem(name, "file")
+    if problem is None and path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        problem = f"unsupported file type {path.suffix or '(none)'!r}"
+    if problem is None:
+        try:
+            problem = _link_problem(path, resolved_root)
+            if problem is None and not path.is_file():
+                problem = "not a regular file (or a broken symlink)"
+        except OSError as error:
+            problem = f"unreadable: {error.strerror or error}"
+    return problem
+
+
+def _candidate_files(root: Path, resolved_root: Path) -> Iterator[Path | SkippedFile]:
+    """Every file under `root` worth a look, sorted, or the reason a path is passed over."""
+    unlisted: list[SkippedFile] = []
+
+    def cannot_list(error: OSError) -> None:  # os.walk passes over such a folder silently
+        where = Path(error.filename) if error.filename else root
+        relative = where.relative_to(root).as_posix() if where.is_relative_to(root) else where
+        reason = f"unreadable folder: {error.strerror or error}"
+        unlisted.append(SkippedFile(_printable(str(relative)), reason))
+
+    for folder, dirnames, filenames in os.walk(root, onerror=cannot_list):
+        yield from unlisted
+        unlisted.clear()
+        base = Path(folder)
+        dirnames.sort()
+        for name in list(dirnames):
+            if name.startswith("."):
+                dirnames.remove(name)
+                continue
+            path = base / name
+            if (problem := _folder_problem(path, name, resolved_root)) is not None:
+                dirnames.remove(name)
+                yield SkippedFile(_printable(path.relative_to(root).as_posix()), problem)
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = base / name
+            if (problem := _file_problem(path, name, resolved_root)) is not None:
+                yield SkippedFile(_printable(path.relative_to(root).as_posix()), problem)
+            else:
+                yield path
+    yield from unlisted
+
+
 def _read_bytes(path: Path, max_file_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
@@ -281,25 +410,126 @@ def _read_bytes(path: Path, max_file_bytes: int) -> bytes:
         raise _Skip(f"unreadable: {error.strerror or error}") from None
 
 
+# A byte-order mark says the encoding; UTF-32's are checked first (they begin with UTF-16's).
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def _decode(data: bytes) -> str:
-    if not data.strip():
-        raise _Skip("empty file")
-    if b"\x00" in data:
-        raise _Skip("binary file (contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")  # a byte-order mark is not part of the text
-    except UnicodeDecodeError as error:
-        raise _Skip(f"not UTF-8 (invalid byte at offset {error.start})") from None
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):  # UTF-16 or UTF-32 text: its NUL bytes are part of it
+            try:
+                text = data.decode(encoding)  # the mark gives the byte order and is dropped
+            except UnicodeDecodeError as error:
+                name = encoding.upper()
+                raise _Skip(f"not valid {name} (bad data at offset {error.start})") from None
+            if not text.strip():
+                raise _Skip("empty file")
+            if "\x00" in text:
+                raise _Skip("binary file (contains NUL characters)")
+            break
+    else:
+        if not data.strip():
+            raise _Skip("empty file")
+        if b"\x00" in data:
+            raise _Skip("binary file (contains NUL bytes)")
+        try:
+            text = data.decode("utf-8-sig")  # a byte-order mark is not part of the text
+        except UnicodeDecodeError as error:
+            raise _NotUTF8(f"not UTF-8 (invalid byte at offset {error.start})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _metadata_value(value: object) -> str | None:
+def _jsonl_lines(data: bytes) -> list[str | _Skip]:
+    """The lines of a JSON Lines file; a line that is not UTF-8 is a `_Skip` saying so."""
+    try:
+        return list(_decode(data).split("\n"))
+    except _NotUTF8:
+        pass
+    # Decoded line by line, so that only the lines at fault are lost. Line ends are found
+    # as `_decode` finds them (a CR byte is never part of a multi-byte UTF-8 sequence).
+    body = data.removeprefix(codecs.BOM_UTF8).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines: list[str | _Skip] = []
+    for raw in body.split(b"\n"):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            lines.append(_Skip(f"not UTF-8 (invalid byte at offset {error.start} of the line)"))
+    return lines
+
+
+def _is_web_url(text: str) -> bool:
+    """Whether `text` is an http(s) address that a link or an embed can carry."""
+    if len(text) > URL_MAX_CHARS or " " in text or not text.isprintable():
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def _field_text(key: str, value: object) -> str | None:
+    """The text of a title or metadata field (None: absent or empty); raises `_Rejected`
+    for a value that is not text, so it is never shown as a Python repr."""
     if value is None:
         return None
+    if isinstance(value, _Rejected):
+        raise value
+    if isinstance(value, bool):
+        raise _Rejected("true or false, not text (quote it)")
     if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = normalize(str(value))
+        text = value.isoformat()
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and key in ("title", "published"):
+        text = str(value)  # a title such as 1984, a year
+    elif isinstance(value, int | float):
+        raise _Rejected("a number, not text (quote it)")
+    elif key == "author" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = ", ".join(name for name in value if name.strip())
+    elif isinstance(value, list):
+        raise _Rejected("a list, not text")
+    elif isinstance(value, dict):
+        raise _Rejected("a mapping, not text")
+    else:
+        raise _Rejected(f"a {type(value).__name__}, not text")
+    if not _encodes(text):
+        raise _Rejected("holds a lone surrogate")
+    text = normalize(text)
+    if key == "url" and text and not _is_web_url(text):
+        raise _Rejected("not an http(s) URL")
     return text or None
+
+
+def _encodes(text: str) -> bool:
+    """Whether `text` is text (JSON's "\\ud800" gives a lone surrogate, which is not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _read_fields(
+    where: str, given: Mapping[str, object], keys: tuple[str, ...]
+) -> tuple[dict[str, str], list[SkippedFile]]:
+    """The text of each field in `keys` that `given` has, and a note for each dropped."""
+    fields: dict[str, str] = {}
+    notes: list[SkippedFile] = []
+    for key in keys:
+        try:
+            text = _field_text(key, given.get(key))
+        except _Rejected as rejected:
+            notes.append(SkippedFile(where, f"field {key!r} dropped: {rejected}"))
+            continue
+        if text is not None:
+            fields[key] = text
+    return fields, notes
 
 
 def _make_document(
@@ -307,10 +537,12 @@ def _make_document(
     source: str,
     title: str,
     body: str,
-    given: Mapping[str, object],
     *,
+    fields: Mapping[str, str],
+    notes: list[SkippedFile],
     markdown: bool,
-) -> Document:
+) -> list[Document | SkippedFile]:
+    """The document, then the notes on fields dropped from it."""
     title = normalize(title.lstrip("#")) if markdown else normalize(title)
     if not title:
         raise _Skip("no title")
@@ -318,91 +550,139 @@ def _make_document(
     if not cleaned.paragraphs:
         raise _Skip("no prose left after cleaning")
     # Metadata stated explicitly wins over what cleaning found in the text.
-    metadata = {**cleaned.metadata}
-    for key in METADATA_KEYS:
-        if (value := _metadata_value(given.get(key))) is not None:
-            metadata[key] = value
-    return Document(
-        id=doc_id, title=title, paragraphs=tuple(cleaned.paragraphs), source=source, **metadata
-    )
+    metadata = {**cleaned.metadata, **fields}
+    if not all(_encodes(value) for value in metadata.values()):
+        raise _Skip("the text holds a lone surrogate")
+    try:
+        document = Document(
+            id=doc_id, title=title, paragraphs=tuple(cleaned.paragraphs), source=source, **metadata
+        )
+    except UnicodeEncodeError:  # hashing the text met a lone surrogate (only JSON has them)
+        raise _Skip("the text holds a lone surrogate") from None
+    return [document, *notes]
 
 
-def _parse_text_file(text: str, doc_id: str, source: str, *, markdown: bool) -> Document:
-    given: dict[str, object] = {}
-    body = text
-    if text.lstrip().startswith("---"):
+_FRONT_MATTER = YAMLHandler()
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_FRONT_MATTER_KEYS = frozenset(("title", *METADATA_KEYS))
+
+
+def _front_matter(text: str) -> tuple[dict[str, object], str]:
+    """The fields used from a text's YAML front matter, and the text after it.
+
+    Split as python-frontmatter splits; the YAML is read here, at a bounded cost: the
+    block's size is capped, and only the fields used are built, each from at most
+    FIELD_MAX_NODES nodes. A field that cannot be built holds a `_Rejected`."""
+    text = text.strip()
+    if not _FRONT_MATTER.detect(text):
+        return {}, text
+    try:
+        block, content = _FRONT_MATTER.split(text)
+    except ValueError:  # no closing delimiter: not front matter
+        return {}, text
+    if len(block) > FRONT_MATTER_MAX_CHARS:
+        raise _Skip(f"front matter over {FRONT_MATTER_MAX_CHARS:,} characters")
+    loader = _YAML_LOADER(block)
+    try:
         try:
-            post = frontmatter.loads(text)
+            root = loader.get_single_node()  # nodes only: an alias is a reference here
         except yaml.YAMLError as error:
             problem = str(error).splitlines()[0]
             raise _Skip(f"front matter is not valid YAML: {problem}") from None
-        given, body = dict(post.metadata), post.content
-    title = _metadata_value(given.get("title"))
+        except RecursionError:
+            raise _Skip("front matter is not valid YAML: nested too deeply") from None
+        fields: dict[str, object] = {}
+        if isinstance(root, yaml.MappingNode):  # other front matter holds no fields
+            for key_node, value_node in root.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key in _FRONT_MATTER_KEYS and key_node.tag == "tag:yaml.org,2002:str":
+                    fields[key] = _field_value(loader, value_node)
+        return fields, content.strip()
+    finally:
+        loader.dispose()
+
+
+def _field_value(loader: Any, node: yaml.Node) -> object:
+    """The value of a front-matter field's node, or `_Rejected` saying why it has none."""
+    count, pending = 0, [node]
+    while pending:  # aliases are counted each time they are used: a bomb stops here
+        count += 1
+        if count > FIELD_MAX_NODES:
+            return _Rejected(f"more than {FIELD_MAX_NODES:,} YAML nodes (aliases counted in full)")
+        current = pending.pop()
+        if isinstance(current, yaml.SequenceNode):
+            pending.extend(current.value)
+        elif isinstance(current, yaml.MappingNode):
+            pending.extend(part for pair in current.value for part in pair)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError) as error:
+        problem = (str(error).splitlines() or [type(error).__name__])[0]
+        return _Rejected(f"not a valid value: {problem}")
+
+
+def _parse_text_file(
+    text: str, doc_id: str, source: str, *, markdown: bool
+) -> list[Document | SkippedFile]:
+    given: Mapping[str, object] = {}
+    body = text
+    if text.lstrip().startswith("---"):
+        given, body = _front_matter(text)
+    fields, notes = _read_fields(source, given, ("title", *METADATA_KEYS))
+    title = fields.pop("title", None)
     if title is None:
         lines = body.lstrip().split("\n", 1)
         title, body = lines[0], (lines[1] if len(lines) > 1 else "")
-    return _make_document(doc_id, source, title, body, given, markdown=markdown)
+    return _make_document(
+        doc_id, source, title, body, fields=fields, notes=notes, markdown=markdown
+    )
 
 
-def _parse_jsonl(text: str, doc_id: str, source: str) -> Iterator[Document | SkippedFile]:
-    for number, line in enumerate(text.split("\n"), start=1):
+def _parse_jsonl(
+    lines: list[str | _Skip], doc_id: str, source: str
+) -> Iterator[Document | SkippedFile]:
+    for number, line in enumerate(lines, start=1):
+        where = f"{source}:{number}"
+        if isinstance(line, _Skip):
+            yield SkippedFile(where, str(line))
+            continue
         if not line.strip():
             continue
-        where = f"{source}:{number}"
         try:
             record = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield SkippedFile(where, f"not valid JSON: {error.msg}")
+            continue
+        except RecursionError:
+            yield SkippedFile(where, "not valid JSON: nested too deeply")
+            continue
+        except ValueError as error:  # an integer of more digits than Python converts
+            yield SkippedFile(where, f"not valid JSON: {error}")
+            continue
+        try:
             if not isinstance(record, dict):
                 raise _Skip("not a JSON object")
             title, body = record.get("title"), record.get("text")
             if not isinstance(title, str) or not isinstance(body, str):
                 raise _Skip('needs string fields "title" and "text"')
-            yield _make_document(f"{doc_id}:{number}", where, title, body, record, markdown=False)
-        except json.JSONDecodeError as error:
-            yield SkippedFile(where, f"not valid JSON: {error.msg}")
+            if not _encodes(title):
+                raise _Skip("the title holds a lone surrogate")
+            fields, notes = _read_fields(where, record, METADATA_KEYS)
+            results = _make_document(
+                f"{doc_id}:{number}", where, title, body, fields=fields, notes=notes, markdown=False
+            )
         except _Skip as skip:
-            yield SkippedFile(where, str(skip))
-
-
-def _candidate_files(root: Path) -> Iterator[Path | SkippedFile]:
-    """Every file under `root` worth a look, sorted, or the reason a path is passed over."""
-    resolved_root = root.resolve()
-    for folder, dirnames, filenames in os.walk(root):
-        base = Path(folder)
-        dirnames.sort()
-        for name in list(dirnames):
-            path = base / name
-            relative = path.relative_to(root).as_posix()
-            if name.startswith("."):
-                dirnames.remove(name)
-            elif path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
-                dirnames.remove(name)
-                yield SkippedFile(relative, "symlink leads outside the corpus folder")
-            elif path.suffix.lower() in SUPPORTED_SUFFIXES:
-                dirnames.remove(name)
-                yield SkippedFile(relative, "a directory named like a file")
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            path = base / name
-            relative = path.relative_to(root).as_posix()
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                yield SkippedFile(relative, f"unsupported file type {path.suffix or '(none)'!r}")
-            elif path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
-                yield SkippedFile(relative, "symlink leads outside the corpus folder")
-            elif not path.is_file():
-                yield SkippedFile(relative, "not a regular file (or a broken symlink)")
-            else:
-                yield path
+            results = [SkippedFile(where, str(skip))]
+        yield from results
 
 
 def _parse_file(data: bytes, relative: str, suffix: str) -> list[Document | SkippedFile]:
     """What a file's bytes hold: its documents, and what was skipped, in order."""
     doc_id = Path(relative).with_suffix("").as_posix()
     try:
-        text = _decode(data)
         if suffix in JSONL_SUFFIXES:
-            return list(_parse_jsonl(text, doc_id, relative))
-        return [_parse_text_file(text, doc_id, relative, markdown=suffix != ".txt")]
+            return list(_parse_jsonl(_jsonl_lines(data), doc_id, relative))
+        return _parse_text_file(_decode(data), doc_id, relative, markdown=suffix != ".txt")
     except _Skip as skip:
         return [SkippedFile(relative, str(skip))]
 
@@ -424,13 +704,22 @@ def load_corpus(folder: Path, *, max_file_bytes: int, cache: FileCache | None = 
     """Read every supported file under `folder` into documents.
 
     A bad file never stops the load: it is skipped with a reason (logged and
-    kept in `Corpus.skipped`). Only a missing folder raises `CorpusError`.
-    With a `cache`, a file whose bytes are unchanged is not parsed again.
+    kept in `Corpus.skipped`), as are bad JSONL lines and metadata fields dropped.
+    Only a missing or unreadable folder raises `CorpusError`. With a `cache`, a
+    file whose bytes are unchanged is not parsed again.
     """
-    if not folder.exists():
-        raise CorpusError(f"corpus folder not found: {folder}")
-    if not folder.is_dir():
-        raise CorpusError(f"corpus path is not a folder: {folder}")
+    shown = _printable(str(folder))
+    try:
+        if not folder.exists():
+            raise CorpusError(f"corpus folder not found: {shown}")
+        if not folder.is_dir():
+            raise CorpusError(f"corpus path is not a folder: {shown}")
+        with os.scandir(folder):  # a folder that cannot be listed cannot be loaded
+            pass
+        resolved_root = folder.resolve()
+    except (OSError, RuntimeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise CorpusError(f"corpus folder cannot be read: {shown} ({reason})") from None
 
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
@@ -446,21 +735,16 @@ def load_corpus(folder: Path, *, max_file_bytes: int, cache: FileCache | None = 
     def path_of(item: Path | SkippedFile) -> str:
         return item.path if isinstance(item, SkippedFile) else item.relative_to(folder).as_posix()
 
-    for item in sorted(_candidate_files(folder), key=path_of):
+    for item in sorted(_candidate_files(folder, resolved_root), key=path_of):
         if isinstance(item, SkippedFile):
             skipped.append(item)
             continue
         relative = item.relative_to(folder).as_posix()
         try:
-            data = _read_bytes(item, max_file_bytes)
-        except _Skip as skip:
-            skipped.append(SkippedFile(relative, str(skip)))
-            continue
-        results = cache.lookup(relative, data) if cache is not None else None
-        if results is None:
-            results = _parse_file(data, relative, item.suffix.lower())
-            if cache is not None:
-                cache.store(relative, results)
+            results = _load_file(item, relative, max_file_bytes, cache)
+        except Exception as error:  # a last guard: no one file may stop the load
+            log.exception("unexpected error loading %s", relative)
+            results = [SkippedFile(relative, f"could not be loaded ({type(error).__name__})")]
         for result in results:
             if isinstance(result, SkippedFile):
                 skipped.append(result)
@@ -472,3 +756,19 @@ def load_corpus(folder: Path, *, max_file_bytes: int, cache: FileCache | None = 
     for problem in skipped:
         log.warning("skipped %s: %s", problem.path, problem.reason)
     return Corpus(folder=folder, documents=tuple(documents), skipped=tuple(skipped))
+
+
+def _load_file(
+    path: Path, relative: str, max_file_bytes: int, cache: FileCache | None
+) -> list[Document | SkippedFile]:
+    """What one file holds, from the cache when its bytes are unchanged."""
+    try:
+        data = _read_bytes(path, max_file_bytes)
+    except _Skip as skip:
+        return [SkippedFile(relative, str(skip))]
+    results = cache.lookup(relative, data) if cache is not None else None
+    if results is None:
+        results = _parse_file(data, relative, path.suffix.lower())
+        if cache is not None:
+            cache.store(relative, results)
+    return results

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.answer import Answer, answer_question
 from bot.bm25 import BM25Params
 from bot.cache import CacheStats, CorpusCache
-from bot.corpus import Corpus, load_corpus
+from bot.corpus import Corpus, CorpusError, load_corpus
 from bot.index import Index, Ranking, build_index
 from bot.settings import Settings
 
@@ -38,7 +38,7 @@ def load_index(settings: Settings) -> LoadedCorpus:
 
     Files, analyses and the index are reused from `settings.cache_dir` where the
     corpus is unchanged (see bot.cache). Raises `CorpusError` for a missing folder
-    or a corpus with nothing to index.
+    or a corpus with nothing to index; then its `skipped` holds what was left out.
     """
     started = time.perf_counter()
     cache = CorpusCache.open(settings.cache_dir, settings.corpus_dir)
@@ -47,7 +47,13 @@ def load_index(settings: Settings) -> LoadedCorpus:
     ranking = Ranking(
         paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
     )
-    index = build_index(corpus.documents, params, ranking, cache=cache)
+    try:
+        index = build_index(corpus.documents, params, ranking, cache=cache)
+    except CorpusError as error:  # nothing to index: say what was left out on the way
+        if not corpus.skipped:
+            raise
+        message = f"{error} ({len(corpus.skipped)} skipped)"
+        raise CorpusError(message, skipped=corpus.skipped) from None
     seconds = time.perf_counter() - started
     log.info(
         "indexed %d documents in %.2f s: %d files parsed, %d from cache; %d documents "

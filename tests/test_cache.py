@@ -3,17 +3,23 @@ and a reload analyses only what changed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import shutil
+import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 import bot.cache
+from bot.analysis import analyzer_version
 from bot.bm25 import BM25Params
-from bot.cache import CacheProblem, CorpusCache, read_container, write_container
+from bot.cache import FORMAT, CacheProblem, CorpusCache, read_container, write_container
 from bot.corpus import load_corpus
 from bot.index import Index, Ranking, build_index
 from bot.pipeline import LoadedCorpus, load_index
@@ -279,7 +285,7 @@ def test_a_cache_that_cannot_be_written_only_costs_time(
 
 def test_containers_round_trip_and_writes_leave_no_temporary_file(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "x.bin"
-    arrays = {
+    arrays: dict[str, npt.NDArray[Any]] = {
         "a": np.arange(10, dtype=np.int32),
         "b": np.linspace(0, 1, 7),
         "empty": np.empty(0, dtype=np.int64),
@@ -341,3 +347,54 @@ def test_the_caches_of_corpus_folders_that_are_gone_are_removed(
     assert remaining == sorted(
         [cache_folder(Settings(corpus_dir=corpus_dir, cache_dir=cache_dir)).name, "not-ours"]
     )
+
+
+# --- a damaged cache only ever costs time ---------------------------------------------------
+
+
+def test_a_damaged_marker_in_another_corpus_cache_only_costs_time(settings: Settings) -> None:
+    cache_dir = settings.cache_dir
+    for name, marker in [("latin1", b"/corp\xfbs\xff"), ("nul", b"/tmp/a\x00b")]:
+        (cache_dir / name).mkdir(parents=True)
+        (cache_dir / name / "corpus-folder.txt").write_bytes(marker)
+    (cache_dir / "not-ours").mkdir()
+    loaded = load_index(settings)
+    assert_same_index(loaded.index, fresh(settings))
+    # Neither names a corpus folder that exists: both are removed, a stranger is not.
+    assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
+        [cache_folder(settings).name, "not-ours"]
+    )
+
+
+def test_a_corpus_folder_whose_name_is_not_utf8_is_cached(corpus_dir: Path, tmp_path: Path) -> None:
+    odd = Path(os.fsdecode(os.fsencode(tmp_path) + b"/corpus\xff"))
+    shutil.copytree(corpus_dir, odd)
+    settings = Settings(corpus_dir=odd, cache_dir=tmp_path / "cache")
+    cold = load_index(settings)
+    warm = load_index(settings)
+    assert warm.cache is not None and warm.cache.index_from_cache
+    assert_same_index(warm.index, cold.index)
+
+
+def _checked_file(header: bytes) -> bytes:
+    """A cache file whose checksum holds: damage no checksum can see, as a bug would write."""
+    body = b"NQACACHE" + struct.pack("<Q", len(header)) + header
+    return body + hashlib.sha256(body).digest()
+
+
+@pytest.mark.parametrize("meta", [None, []])
+def test_a_cache_file_of_an_unexpected_shape_is_rejected_and_rebuilt(
+    settings: Settings, meta: list[object] | None
+) -> None:
+    cold = load_index(settings)
+    header = (
+        [] if meta is None else {"format": FORMAT, "kind": "index", "analyzer": analyzer_version()}
+    )
+    if isinstance(header, dict):
+        header.update(meta=meta, arrays=[])
+    path = cache_folder(settings) / "index.bin"
+    path.write_bytes(_checked_file(json.dumps(header).encode()))
+    rebuilt = load_index(settings)
+    assert rebuilt.cache is not None and not rebuilt.cache.index_from_cache
+    assert len(rebuilt.cache.rejected) == 1
+    assert_same_index(rebuilt.index, cold.index)
