@@ -8,30 +8,42 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sqlite3
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
 
-from bot.corpus import CorpusError
+from bot.corpus import CorpusError, SkippedFile
 from bot.pipeline import LoadedCorpus, ask, load_index
 from bot.render import answer_to_json, render_text
-from bot.settings import Settings, SettingsError, load_settings
-from bot.storage import Storage
+from bot.settings import (
+    CONFIG_ENV_VAR,
+    CONFIG_FILE,
+    TOP_K_MAX,
+    LoadedSettings,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+from bot.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 
-def _positive_int(text: str) -> int:
+def _passage_count(text: str) -> int:
+    """`-k`: capped like the top_k setting, so a huge N is a usage error, not a long search."""
+    shown = text if len(text) <= 20 else text[:20] + "..."
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more: {value}")
+        raise argparse.ArgumentTypeError(f"not a whole number: {shown!r}") from None
+    if not 1 <= value <= TOP_K_MAX:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {TOP_K_MAX}: {shown}")
     return value
 
 
@@ -40,12 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot",
         description="Answer questions about a corpus of news articles with cited quotes.",
     )
+    config_help = (
+        f"read settings from this TOML file instead of {CONFIG_FILE} "
+        f"(also: the {CONFIG_ENV_VAR} environment variable)"
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help=config_help)
+    # Also accepted after the command; SUPPRESS keeps a subcommand from resetting it to None.
+    config_option = argparse.ArgumentParser(add_help=False)
+    config_option.add_argument(
+        "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help=config_help
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="start the Discord bot (the default)")
+    commands.add_parser("run", parents=[config_option], help="start the Discord bot (the default)")
 
-    corpus_option = argparse.ArgumentParser(add_help=False)
+    corpus_option = argparse.ArgumentParser(add_help=False, parents=[config_option])
+    # A string, not a Path: Path("") would be the working directory, and settings reject "".
     corpus_option.add_argument(
-        "--corpus", type=Path, metavar="DIR", help="use this folder instead of the configured one"
+        "--corpus", metavar="DIR", help="use this folder instead of the configured one"
     )
 
     ask_parser = commands.add_parser(
@@ -57,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print JSON; with no question, answer each line of standard input (JSON Lines)",
     )
-    ask_parser.add_argument("-k", type=_positive_int, metavar="N", help="how many passages")
+    ask_parser.add_argument(
+        "-k", type=_passage_count, metavar="N", help=f"how many passages (1 to {TOP_K_MAX})"
+    )
 
     sources_parser = commands.add_parser(
         "sources", parents=[corpus_option], help="list the documents in the corpus"
@@ -68,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[corpus_option], help="check the settings and the corpus, report problems"
     )
 
-    feedback_parser = commands.add_parser("feedback", help="votes on the bot's answers")
+    feedback_parser = commands.add_parser(
+        "feedback", parents=[config_option], help="votes on the bot's answers"
+    )
     feedback_parser.add_argument(
         "action",
         choices=["stats", "export"],
@@ -84,6 +111,19 @@ def _fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, so that a reader gone away is caught below
+    except BrokenPipeError:
+        # `ask ... | head -1`: the reader has what it wanted; stop quietly, like other tools.
+        # Later writes (and the flush at exit) go to /dev/null instead of raising again.
+        with suppress(OSError, ValueError):  # stdout is not a real file (tests)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "run"
@@ -92,43 +132,95 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "corpus", None) is not None:
         overrides["corpus_dir"] = args.corpus
     try:
-        settings = load_settings(**overrides)
+        loaded = load_settings(config_file=args.config, **overrides)
     except SettingsError as error:
         return _fail(str(error))
+    settings = loaded.settings
 
     # The CLI's own output goes to stdout; log lines (skipped files, warnings) to stderr.
     cli_level = settings.log_level if command == "run" else "WARNING"
     logging.basicConfig(level=cli_level, format="%(levelname)s %(name)s: %(message)s")
+    if loaded.config_file is None:
+        log.info(
+            "no %s in %s: settings from the environment and .env only", CONFIG_FILE, Path.cwd()
+        )
+    if command != "check":  # check prints them as problems
+        for warning in loaded.warnings:
+            log.warning("%s", warning)
 
     if command == "run":
-        return _run(settings)
+        return _run(loaded)
     if command == "check":
-        return _check(settings, sys.stdout)
+        return _check(loaded, sys.stdout)
     if command == "feedback":
         return _feedback(settings, args.action, as_json=args.json, out=sys.stdout)
     if command == "ask" and not args.question and not args.json:
         return _fail("ask needs a question, or --json to read questions from standard input")
     try:
-        loaded = load_index(settings)
+        with _corpus_warnings_reported_here():
+            corpus = load_index(settings)
     except CorpusError as error:
-        return _fail(str(error), EXIT_PROBLEMS)
+        code = _fail(_describe_corpus_error(error, loaded), EXIT_PROBLEMS)
+        _print_skipped(error.skipped, sys.stderr)
+        return code
+    _print_skipped(corpus.corpus.skipped, sys.stderr)
     if command == "sources":
-        return _sources(loaded, as_json=args.json, out=sys.stdout)
-    return _ask(loaded, settings, args, sys.stdin, sys.stdout)
+        return _sources(corpus, as_json=args.json, out=sys.stdout)
+    return _ask(corpus, settings, args, sys.stdin, sys.stdout)
 
 
-def _run(settings: Settings) -> int:
+@contextmanager
+def _corpus_warnings_reported_here() -> Iterator[None]:
+    """The CLI prints what a load skipped itself, once; the corpus's own warning for each
+    file would repeat it (on stderr, before the error it explains)."""
+    corpus_log = logging.getLogger("bot.corpus")
+    level = corpus_log.level
+    corpus_log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        corpus_log.setLevel(level)
+
+
+def _print_skipped(skipped: Sequence[SkippedFile], out: TextIO) -> None:
+    for problem in skipped:
+        print(f"skipped {problem.path}: {problem.reason}", file=out)
+
+
+def _describe_corpus_error(error: CorpusError, loaded: LoadedSettings) -> str:
+    """The error, and where the folder was looked for when it is not there: a relative
+    corpus_dir is relative to the working directory, which may not be the repository."""
+    message = str(error)
+    folder = loaded.settings.corpus_dir
+    if folder.is_dir():
+        return message
+    notes = []
+    if not folder.is_absolute():
+        notes.append(f"looked in {folder.absolute()}")
+    if loaded.config_file is None:
+        notes.append(
+            f"{CONFIG_FILE} was not found in the working directory: start from the folder "
+            f"that holds it, or name a settings file with --config FILE or {CONFIG_ENV_VAR}"
+        )
+    return f"{message} ({'; '.join(notes)})" if notes else message
+
+
+def _run(loaded: LoadedSettings) -> int:
+    settings = loaded.settings
     if settings.discord_token is None:
         return _fail(
             "no Discord token: set DISCORD_TOKEN in the environment or in .env "
             "(see config/.env.example); to try the bot locally, run "
             'python -m bot ask "who led the Chinese delegation?"'
         )
-    from bot.discord.client import run_bot  # discord is imported only when the bot runs
+    # discord is imported only when the bot runs
+    from bot.discord.client import StartupError, run_bot
 
     try:
         run_bot(settings)
     except CorpusError as error:
+        return _fail(_describe_corpus_error(error, loaded), EXIT_PROBLEMS)
+    except (StorageError, StartupError) as error:
         return _fail(str(error), EXIT_PROBLEMS)
     return EXIT_OK
 
@@ -170,23 +262,30 @@ def _sources(loaded: LoadedCorpus, *, as_json: bool, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _check(settings: Settings, out: TextIO) -> int:
-    print(f"settings: ok (corpus_dir = {settings.corpus_dir})", file=out)
+def _check(loaded: LoadedSettings, out: TextIO) -> int:
+    settings = loaded.settings
+    status = f"{len(loaded.warnings)} problems" if loaded.warnings else "ok"
+    print(f"settings: {status} (corpus_dir = {settings.corpus_dir})", file=out)
+    for warning in loaded.warnings:
+        print(f"settings: {warning}", file=out)
     try:
-        loaded = load_index(settings)
+        with _corpus_warnings_reported_here():
+            corpus = load_index(settings)
     except CorpusError as error:
-        print(f"corpus: {error}", file=out)
+        print(f"corpus: {_describe_corpus_error(error, loaded)}", file=out)
+        for problem in error.skipped:
+            print(f"{problem.path}: {problem.reason}", file=out)
         return EXIT_PROBLEMS
-    for problem in loaded.corpus.skipped:
+    for problem in corpus.corpus.skipped:
         print(f"{problem.path}: {problem.reason}", file=out)
-    index = loaded.index
+    index = corpus.index
     print(
         f"corpus: {len(index.documents)} documents, {len(index.sentences)} sentences, "
-        f"{len(loaded.corpus.skipped)} skipped, version {index.version} "
-        f"({loaded.seconds:.2f} s)",
+        f"{len(corpus.corpus.skipped)} skipped, version {index.version} "
+        f"({corpus.seconds:.2f} s)",
         file=out,
     )
-    return EXIT_PROBLEMS if loaded.corpus.skipped else EXIT_OK
+    return EXIT_PROBLEMS if corpus.corpus.skipped or loaded.warnings else EXIT_OK
 
 
 def _feedback(settings: Settings, action: str, *, as_json: bool, out: TextIO) -> int:
@@ -194,17 +293,17 @@ def _feedback(settings: Settings, action: str, *, as_json: bool, out: TextIO) ->
     if not path.exists():
         return _fail(f"no feedback yet: {path} does not exist (the bot creates it)", EXIT_PROBLEMS)
     try:
-        storage = Storage.open(path)
-    except sqlite3.DatabaseError as error:
-        return _fail(f"cannot read {path}: {error}", EXIT_PROBLEMS)
-    try:
-        if action == "export":
-            for record in storage.export():
-                print(json.dumps(record, ensure_ascii=False), file=out)
-            return EXIT_OK
-        stats = storage.stats()
-    finally:
-        storage.close()
+        storage = Storage.open(path, read_only=True)  # the bot may be running on it
+        try:
+            if action == "export":
+                for record in storage.export():
+                    print(json.dumps(record, ensure_ascii=False), file=out)
+                return EXIT_OK
+            stats = storage.stats()
+        finally:
+            storage.close()
+    except StorageError as error:
+        return _fail(str(error), EXIT_PROBLEMS)
     if as_json:
         print(json.dumps(stats, ensure_ascii=False, indent=2), file=out)
         return EXIT_OK

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.settings import Settings
+from bot.storage import MIGRATIONS
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
@@ -89,11 +92,20 @@ def test_k_1_gives_one_passage(capsys: pytest.CaptureFixture[str]) -> None:
     assert text.count("\n[") == 1  # one source in the list
 
 
-def test_k_must_be_a_positive_number(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("k", ["0", "-1", "11", "3000", "99999999999999999999"])
+def test_k_is_capped_like_top_k(capsys: pytest.CaptureFixture[str], k: str) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["ask", "-k", "0", QUESTION])
+        main(["ask", "-k", k, QUESTION])
     assert exited.value.code == 2
-    assert "must be 1 or more" in capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[-1].endswith(f"error: argument -k: must be from 1 to 10: {k}")
+    assert "Traceback" not in err
+
+
+def test_k_of_10_is_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", "--json", "-k", "10", QUESTION)
+    assert code == 0 and json.loads(out)["answered"]
 
 
 def test_ask_json_reads_questions_from_stdin_as_json_lines(
@@ -271,3 +283,165 @@ def test_python_dash_m_bot_ask(repo_root: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Song Yanchao" in result.stdout
     assert "Sources:" in result.stdout
+
+
+# --- settings problems -----------------------------------------------------------------------
+
+
+def write_config(folder: Path, text: str) -> Path:
+    path = folder / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_reports_an_unknown_setting_with_the_closest_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, repo_root: Path
+) -> None:
+    config = write_config(tmp_path, f'corpus_dir = "{repo_root / "corpus"}"\ntopk = 4\n')
+    code, out, _ = run(capsys, "check", "--config", str(config))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("settings: 1 problems (corpus_dir = ")
+    assert f"settings: unknown setting topk in {config}, ignored: did you mean top_k?" in lines
+    assert "corpus: 3 documents, " in out  # the corpus is still checked
+
+
+def test_an_empty_corpus_option_is_a_settings_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "ask", "--corpus", "", QUESTION)
+    assert (code, out) == (2, "")
+    assert_one_line_error(err, "corpus_dir (from the command line): must not be empty")
+
+
+def test_a_blank_token_is_no_token(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", " ")
+    code, out, err = run(capsys, "run")
+    assert (code, out) == (2, "")
+    assert_one_line_error(err, "no Discord token")
+
+
+# --- outside the repository: where settings and the corpus are looked for -----------------------
+
+
+def test_outside_the_repository_the_error_says_where_it_looked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "ask", QUESTION)
+    assert (code, out) == (1, "")
+    assert_one_line_error(
+        err,
+        f"corpus folder not found: corpus (looked in {tmp_path / 'corpus'}; ",
+        "config/bot.toml was not found in the working directory",
+        "--config FILE or NEWSQA_CONFIG",
+    )
+    _, out, _ = run(capsys, "check")
+    assert f"looked in {tmp_path / 'corpus'}" in out
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_config_option_reads_that_toml_file(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    repo_root: Path,
+    where: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path, f'corpus_dir = "{repo_root / "corpus"}"\ntop_k = 1\n')
+    option = ["--config", str(config)]
+    argv = (
+        [*option, "ask", "--json", QUESTION]
+        if where == "before"
+        else ["ask", *option, "--json", QUESTION]
+    )
+    code, out, err = run(capsys, *argv)
+    assert (code, err) == (0, "")
+    assert len(json.loads(out)["passages"]) == 1
+
+
+def test_newsqa_config_reads_that_toml_file(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    repo_root: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_config(tmp_path, f'corpus_dir = "{repo_root / "corpus"}"\n')
+    monkeypatch.setenv("NEWSQA_CONFIG", "settings.toml")
+    code, out, _ = run(capsys, "check")
+    assert code == 0
+    assert "corpus: 3 documents, " in out
+
+
+def test_a_missing_config_file_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "--config", str(tmp_path / "nope.toml"), "check")
+    assert (code, out) == (2, "")
+    assert_one_line_error(err, f"config file not found: {tmp_path / 'nope.toml'} (from --config)")
+
+
+# --- a load that yields nothing: the reasons, per file ----------------------------------------
+
+
+def test_check_names_each_skipped_file_when_the_load_fails(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "broken.md").write_bytes(b"Title\n\nA NUL \x00 byte.\n")
+    code, out, _ = run(capsys, "check", "--corpus", str(tmp_path))
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert lines[1].startswith("corpus: the corpus has no sentences to index")
+    assert lines[2] == "broken.md: binary file (contains NUL bytes)"
+
+
+@pytest.mark.parametrize("command", [["ask", QUESTION], ["sources"]])
+def test_ask_names_each_skipped_file_after_the_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: list[str]
+) -> None:
+    (tmp_path / "broken.md").write_bytes(b"Title\n\nA NUL \x00 byte.\n")
+    code, out, err = run(capsys, *command, "--corpus", str(tmp_path))
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("error: the corpus has no sentences to index")
+    assert lines[1] == "skipped broken.md: binary file (contains NUL bytes)"
+
+
+# --- feedback ---------------------------------------------------------------------------------
+
+
+def test_feedback_on_a_damaged_database_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    database = tmp_path / "newsqa.sqlite3"
+    database.write_bytes(b"not a database, just some bytes" * 200)
+    monkeypatch.setenv("DATABASE_PATH", str(database))
+    for action in ("stats", "export"):
+        code, out, err = run(capsys, "feedback", action)
+        assert (code, out) == (1, "")
+        assert_one_line_error(err, str(database))
+
+
+def test_feedback_reads_the_database_without_changing_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The bot may be running on it, at an older schema: a report never migrates it."""
+    database = tmp_path / "newsqa.sqlite3"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.executescript(MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+        db.execute(
+            "INSERT INTO answers (question, answered, corpus_version, asker_hash, shown,"
+            " created_at) VALUES ('who?', 1, 'v1', 'h', 1, '2024-01-01T00:00:00+00:00')"
+        )
+        db.commit()
+    monkeypatch.setenv("DATABASE_PATH", str(database))
+    code, out, err = run(capsys, "feedback", "export")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["question"] == "who?"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)

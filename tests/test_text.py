@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bot.answer import answer_question
+from bot.index import Index
 from bot.text import (
     _ONE_SENTENCE,
     STOP_WORDS,
@@ -252,3 +256,33 @@ def test_terms_are_the_terms_of_the_words(text: str) -> None:
     # terms() stems each distinct word once; it must agree with words() everywhere.
     expected = [word.term for word in words(normalize(text)) if word.term is not None]
     assert terms(text) == expected
+
+
+# --- invisible characters inside words -------------------------------------------------------
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u200d", "\u2060", "\ufeff", "\u200e"])
+def test_an_invisible_character_inside_a_word_leaves_the_word_whole(invisible: str) -> None:
+    assert terms(f"the dele{invisible}gation") == terms("the delegation") == ["deleg"]
+    assert normalize(f"dele{invisible}gation") == "delegation"
+
+
+def test_every_format_character_is_removed() -> None:
+    # normalize scans only the planes Unicode puts format characters in: check them all.
+    everywhere = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    assert everywhere
+    assert [normalize(f"a{ch}b") for ch in everywhere] == ["ab"] * len(everywhere)
+
+
+def test_a_question_with_a_zero_width_space_gets_the_same_answer(bundled_index: Index) -> None:
+    def answer(question: str) -> list[tuple[str, str]]:
+        found = answer_question(
+            bundled_index, question, k=3, min_coverage=0.35, max_question_chars=500
+        )
+        assert found.answered
+        return [(p.sentence.document.id, p.sentence.text) for p in found.passages]
+
+    plain = answer("who led the Chinese delegation?")
+    assert "Song Yanchao" in plain[0][1]
+    assert answer("who led the Chinese dele\u200bgation?") == plain
+    assert answer("who led the Chi\u00adnese delegation?") == plain
