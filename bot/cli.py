@@ -264,7 +264,8 @@ def _sources(loaded: LoadedCorpus, *, as_json: bool, out: TextIO) -> int:
 
 def _check(loaded: LoadedSettings, out: TextIO) -> int:
     settings = loaded.settings
-    status = f"{len(loaded.warnings)} problems" if loaded.warnings else "ok"
+    count = len(loaded.warnings)
+    status = f"{count} problem{'s' if count > 1 else ''}" if count else "ok"
     print(f"settings: {status} (corpus_dir = {settings.corpus_dir})", file=out)
     for warning in loaded.warnings:
         print(f"settings: {warning}", file=out)

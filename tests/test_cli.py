@@ -301,7 +301,7 @@ def test_check_reports_an_unknown_setting_with_the_closest_name(
     code, out, _ = run(capsys, "check", "--config", str(config))
     assert code == 1
     lines = out.splitlines()
-    assert lines[0].startswith("settings: 1 problems (corpus_dir = ")
+    assert lines[0].startswith("settings: 1 problem (corpus_dir = ")
     assert f"settings: unknown setting topk in {config}, ignored: did you mean top_k?" in lines
     assert "corpus: 3 documents, " in out  # the corpus is still checked
 
