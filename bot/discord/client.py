@@ -1,4 +1,8 @@
-"""The bot: its live index, start-up, reload, and the one error handler for every command."""
+"""The bot: its live index, the services it builds at start-up, and reload.
+
+The features (bot.discord.ask, .sources, .admin) are extensions loaded by name in
+`setup_hook`; they import this module, never the other way round.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 import discord
@@ -14,7 +17,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.corpus import SkippedFile
-from bot.discord.views import AnswerButton
+from bot.discord.answers import AnswerService
+from bot.discord.errors import handle_interaction_error
 from bot.index import Index
 from bot.pipeline import CorpusChange, LoadedCorpus, diff_corpora, load_index
 from bot.settings import Settings
@@ -22,13 +26,7 @@ from bot.storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.sources", "bot.discord.cogs.admin")
-
-# Discord's JSON error codes for an interaction that can no longer be answered:
-# its token expired (15 minutes) or it was never acknowledged in time (3 seconds).
-UNKNOWN_WEBHOOK = 10015
-UNKNOWN_INTERACTION = 10062
-EXPIRED_INTERACTION_CODES = frozenset({UNKNOWN_WEBHOOK, UNKNOWN_INTERACTION})
+EXTENSIONS = ("bot.discord.ask", "bot.discord.sources", "bot.discord.admin")
 
 INVALID_TOKEN_MESSAGE = (
     "Discord rejected the bot token: set DISCORD_TOKEN to the token shown in the "
@@ -60,79 +58,12 @@ class ReloadReport:
 
 
 class QATree(app_commands.CommandTree["QABot"]):
-    """The command tree; its `on_error` is the one error handler for every slash command."""
+    """The command tree; every slash command's error goes to the one handler."""
 
     async def on_error(
         self, interaction: discord.Interaction[QABot], error: app_commands.AppCommandError
     ) -> None:
         await handle_interaction_error(interaction, error)
-
-
-def is_expired_interaction(error: BaseException) -> bool:
-    """Discord no longer takes a reply to this interaction: nothing can be shown to the user."""
-    return isinstance(error, discord.NotFound) and error.code in EXPIRED_INTERACTION_CODES
-
-
-async def handle_interaction_error(
-    interaction: discord.Interaction[Any], error: BaseException
-) -> None:
-    """What a user sees when a command or a button fails, and what the log keeps.
-
-    Ordered cases, most specific first (modelled on Red-DiscordBot's tree): errors a
-    user can cause get a short private message; an interaction Discord has already
-    expired is logged as a warning, since no reply can reach anyone; anything else is a
-    programming error, logged with its traceback. One bad interaction never stops the bot.
-    """
-    if isinstance(error, app_commands.CommandInvokeError):
-        error = error.original  # what the command itself raised
-    where = _interaction_name(interaction)
-    if isinstance(error, app_commands.NoPrivateMessage):
-        message = "This command only works in a server."
-    elif isinstance(error, app_commands.CommandOnCooldown):
-        message = f"Slow down: try again in {error.retry_after:.0f} s."
-    elif isinstance(error, app_commands.CheckFailure):
-        message = str(error) or "You are not allowed to use this command."
-    elif isinstance(error, app_commands.TransformerError):
-        message = "That value is not valid for this command."
-    elif isinstance(error, discord.NotFound) and is_expired_interaction(error):
-        log.warning("%s: the interaction expired before the reply (%s)", where, error.text)
-        return
-    elif isinstance(error, StorageError):
-        log.error("%s: %s", where, error)  # one line: the storage names its file and fault
-        message = "Sorry, the bot's database is not working right now. It has been logged."
-    else:
-        log.error("error in %s", where, exc_info=error)
-        message = "Sorry, something went wrong answering that. It has been logged."
-    await send_private(interaction, message)
-
-
-def _interaction_name(interaction: discord.Interaction[Any]) -> str:
-    if interaction.command is not None:
-        return f"/{interaction.command.qualified_name}"
-    custom_id = interaction.data.get("custom_id") if interaction.data else None
-    return f"component {custom_id}" if custom_id else "an interaction"
-
-
-async def send_private(interaction: discord.Interaction[Any], message: str) -> None:
-    """An ephemeral reply, whether or not the interaction was already answered or deferred.
-
-    After a defer, Discord makes the first followup fill in the "thinking..."
-    message, so the note is private only if the command deferred privately;
-    either way the asker is not left with a message that thinks forever. When
-    Discord refuses (the interaction expired, a network fault), the note is lost:
-    that is logged as a warning, never raised.
-    """
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(
-                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
-        else:
-            await interaction.response.send_message(
-                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-            )
-    except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
-        log.warning("could not tell the user %r: %s", message, error)
 
 
 class QABot(commands.Bot):
@@ -155,6 +86,8 @@ class QABot(commands.Bot):
             command_prefix=commands.when_mentioned,
             intents=intents,
             tree_cls=QATree,
+            # The default for every message the bot sends (replies, channel messages,
+            # interaction responses and followups, edits): quotes and questions ping nobody.
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
             **options,  # type: ignore[arg-type]
@@ -162,6 +95,7 @@ class QABot(commands.Bot):
         self.settings = settings
         self._live: LoadedCorpus | None = None
         self._storage: Storage | None = None
+        self._answers: AnswerService | None = None
         self._reload_lock = asyncio.Lock()
         self._setup_started = False  # errors after this are not about logging in
 
@@ -184,6 +118,13 @@ class QABot(commands.Bot):
         return self._storage
 
     @property
+    def answers(self) -> AnswerService:
+        """The answer service the ask feature uses (built in `setup_hook`)."""
+        if self._answers is None:
+            raise RuntimeError("the answer service is not built yet")
+        return self._answers
+
+    @property
     def index(self) -> Index:
         """The index answering questions right now."""
         return self.live.index
@@ -196,7 +137,8 @@ class QABot(commands.Bot):
         self._setup_started = True
         # First, as it is quick: a database that cannot be used stops start-up with
         # StorageError (its one line) before the corpus is read.
-        self._storage = await asyncio.to_thread(Storage.open, self.settings.database_path)
+        storage = await asyncio.to_thread(Storage.open, self.settings.database_path)
+        self._storage = storage
         # Loading reads files and stems every sentence: keep it off the event loop.
         self._live = await asyncio.to_thread(load_index, self.settings)
         index = self._live.index
@@ -213,10 +155,9 @@ class QABot(commands.Bot):
                 "message content intent is off: answering mentions and slash commands only; "
                 "questions in watched channels need it"
             )
-        # Buttons under answers are resolved from their custom ids, even after a restart.
-        self.add_dynamic_items(AnswerButton)
-        for cog in COGS:
-            await self.load_extension(cog)
+        self._answers = AnswerService(self.settings, storage, lambda: self.index)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
         await self._sync_commands()
 
     async def close(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import discord
@@ -14,8 +13,8 @@ import simcord
 
 from bot import Settings, create_bot
 from bot.discord.client import QABot
+from tests.discord.helpers import REPO, World, make_settings
 
-REPO = Path(__file__).resolve().parents[2]
 EXPECTS_ERROR_LOG = "expects_error_log"
 
 
@@ -53,25 +52,6 @@ def no_error_logs(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.fail("ERROR logged during the test:\n" + "\n".join(lines), pytrace=False)
 
 
-def make_settings(corpus_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test: the given corpus, a database beside it, no cooldown, global sync,
-    nothing from the host."""
-    values: dict[str, object] = {
-        "corpus_dir": corpus_dir,
-        "database_path": corpus_dir.parent / "newsqa.sqlite3",
-        "answer_in_thread": False,
-        "discord_token": None,
-        "guild_ids": [],
-        "watch_channel_ids": [],
-        "admin_role_ids": [],
-        "question_cooldown_seconds": 0,
-        "sync_commands": True,
-        "message_content_intent": True,
-        **overrides,
-    }
-    return Settings(**values)  # type: ignore[arg-type]
-
-
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     """A copy of the bundled corpus that a test may change."""
@@ -90,16 +70,6 @@ def simcord_bot(bot_settings: Settings) -> QABot:
     return create_bot(bot_settings)
 
 
-@dataclass
-class World:
-    env: simcord.Env
-    guild: simcord.GuildHandle
-    channel: simcord.ChannelHandle
-    alice: simcord.MemberActor
-    admin: simcord.MemberActor
-    admin_role: simcord.RoleHandle
-
-
 @pytest.fixture
 def world(simcord_env: simcord.Env) -> World:
     env = simcord_env
@@ -109,27 +79,3 @@ def world(simcord_env: simcord.Env) -> World:
     admin_role = guild.create_role("Admins", permissions=discord.Permissions(administrator=True))
     admin = guild.add_member(env.create_user("boss"), roles=[admin_role])
     return World(env, guild, channel, alice, admin, admin_role)
-
-
-def requests_to(env: simcord.Env, method: str, path_part: str) -> list[simcord.HttpLogEntry]:
-    """The REST calls the bot made, filtered, oldest first."""
-    return [r for r in env.http_requests if r.method == method and path_part in r.path]
-
-
-def sent_bodies(env: simcord.Env) -> list[dict[str, object]]:
-    """Bodies of every message the bot sent or edited: channel messages, replies, interaction
-    responses and followups."""
-    bodies: list[dict[str, object]] = []
-    for request in env.http_requests:
-        body = request.json if isinstance(request.json, dict) else None
-        if body is None:
-            continue
-        if "/interactions/" in request.path:
-            data = body.get("data")
-            if isinstance(data, dict) and ("content" in data or "embeds" in data):
-                bodies.append(data)
-        elif request.method in {"POST", "PATCH"} and (
-            request.path.endswith("/messages") or "/webhooks/" in request.path
-        ):
-            bodies.append(body)
-    return bodies

@@ -14,7 +14,7 @@ from discord import app_commands
 import bot.discord.client as client_module
 from bot import create_bot
 from bot.pipeline import load_index
-from tests.discord.conftest import World, make_settings
+from tests.discord.helpers import World, make_settings
 
 QUESTION = "who led the Chinese delegation?"
 NOT_UTF8 = b"caf\xe9 \x80 not UTF-8"

@@ -10,7 +10,7 @@ import discord
 import pytest
 import simcord
 
-from tests.discord.conftest import World, sent_bodies
+from tests.discord.helpers import World, sent_bodies
 
 QUESTION = "who led the Chinese delegation?"
 UNAVAILABLE = "Votes and more passages are unavailable right now"

@@ -11,7 +11,7 @@ import pytest
 import simcord
 
 from bot import create_bot
-from tests.discord.conftest import World, make_settings
+from tests.discord.helpers import World, make_settings
 
 QUESTION = "who led the Chinese delegation?"
 
@@ -292,14 +292,14 @@ async def test_a_button_that_fails_unexpectedly_gets_an_apology_not_silence(
     world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     # On main, discord.py logged a dynamic item's error and the user saw nothing.
-    import bot.discord.views as views
+    import bot.discord.answers as answers
 
     _, answer = await ask_in_channel(world)
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("context exploded")
 
-    monkeypatch.setattr(views, "context_embed", broken)
+    monkeypatch.setattr(answers, "context_embed", broken)
     with caplog.at_level(logging.ERROR):
         context = await world.alice.click(answer, label="Context")
 

@@ -8,7 +8,7 @@ import discord
 import pytest
 import simcord
 
-from tests.discord.conftest import World
+from tests.discord.helpers import World
 
 QUESTION = "who led the Chinese delegation?"
 

@@ -10,7 +10,7 @@ import pytest
 import simcord
 
 from bot import create_bot
-from tests.discord.conftest import World, make_settings, requests_to, sent_bodies
+from tests.discord.helpers import World, make_settings, requests_to, sent_bodies
 
 QUESTION = "who led the Chinese delegation?"
 
@@ -169,12 +169,12 @@ async def test_the_cooldown_sends_a_private_note_with_the_wait(world: World) -> 
 async def test_an_unexpected_error_gets_an_apology_and_the_bot_carries_on(
     world: World, monkeypatch: object, caplog: object
 ) -> None:
-    import bot.discord.cogs.ask as ask_cog
+    import bot.discord.answers as answers
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(ask_cog, "ask", broken)  # type: ignore[attr-defined]
+    monkeypatch.setattr(answers, "ask", broken)  # type: ignore[attr-defined]
     with caplog.at_level(logging.ERROR):  # type: ignore[attr-defined]
         failed = await world.alice.slash(world.channel, "ask", question=QUESTION)
     simcord.assert_error(world.env, RuntimeError, contains="index exploded")
@@ -193,7 +193,7 @@ async def test_an_unexpected_error_gets_an_apology_and_the_bot_carries_on(
 
 
 async def test_answers_are_logged_with_timing(world: World, caplog: object) -> None:
-    with caplog.at_level(logging.INFO, logger="bot.discord.cogs.ask"):  # type: ignore[attr-defined]
+    with caplog.at_level(logging.INFO, logger="bot.discord.ask"):  # type: ignore[attr-defined]
         await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
     [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("answered")]  # type: ignore[attr-defined]
     assert f"channel={world.channel.id}" in line and "answered=True" in line and "ms=" in line

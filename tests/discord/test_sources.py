@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot import create_bot
-from bot.discord.cogs.sources import PAGE_TIMEOUT_SECONDS
-from tests.discord.conftest import World, make_settings, sent_bodies
+from bot.discord.sources.pages import PAGE_TIMEOUT_SECONDS
+from tests.discord.helpers import World, make_settings, sent_bodies
 
 
 def write_articles(folder: Path, count: int) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from bot import create_bot
 from bot.discord.client import StartupError
-from tests.discord.conftest import World, make_settings, requests_to
+from tests.discord.helpers import World, make_settings, requests_to
 
 
 async def test_commands_sync_globally_by_default(world: World) -> None:

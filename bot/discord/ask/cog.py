@@ -2,29 +2,26 @@
 step with the question message when it is edited or deleted.
 
 An answer the bot has computed is always shown: when the database fails, the answer
-goes out with its buttons marked unavailable, and the fault is logged in one line.
+goes out with its buttons marked unavailable (see bot.discord.answers).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import re
 import time
-from dataclasses import dataclass
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer import Answer, window
+from bot.answer import Answer
+from bot.discord.answers import AnswerService, Reply
+from bot.discord.ask.buttons import AnswerButton, answer_view, unavailable_view
+from bot.discord.ask.question import question_words
 from bot.discord.client import QABot
-from bot.discord.embeds import answer_embed, clip, decline_text
-from bot.discord.views import answer_view, unavailable_view
-from bot.index import Index
-from bot.pipeline import ask
-from bot.storage import StorageError, StoredAnswer, StoredPassage, VoteCount
+from bot.discord.embeds import clip
+from bot.storage import StoredAnswer, VoteCount
 
 log = logging.getLogger(__name__)
 
@@ -34,76 +31,48 @@ QUESTION_OPTION_MAX = 500
 THREAD_NAME_LIMIT = 100
 # How far back a thread is read before the bot removes it as its own (answers only).
 THREAD_CHECK_LIMIT = 100
-NONE = discord.AllowedMentions.none()
-
-# Discord tokens that are not words of a question: user, role and channel mentions,
-# custom emoji, timestamps, command mentions, @everyone and @here.
-_DISCORD_TOKEN = re.compile(
-    r"<(?:@[!&]?\d+|#\d+|a?:\w+:\d+|t:-?\d+(?::[A-Za-z])?|/[^<>:\n]+:\d+)>"
-    r"|(?<!\w)@(?:everyone|here)\b"
-)
-# Markdown markers around words: bold, italics, underline, strike-through, spoilers, code.
-_INLINE_MARKUP = re.compile(r"\*+|`+|\|\||~~|(?<![^\W_])_+|_+(?![^\W_])")
-# Markdown markers opening a line: block quotes, headings, subtext.
-_LINE_MARKUP = re.compile(r"^[ \t]*(?:>>> |> |#{1,3} |-# )", re.MULTILINE)
-
-
-def question_words(content: str) -> str:
-    """What a message asks, as plain words: Discord tokens and Markdown markers taken out
-    (the words they mark are kept), whitespace made single."""
-    text = _DISCORD_TOKEN.sub(" ", content)
-    text = _LINE_MARKUP.sub("", text)
-    text = _INLINE_MARKUP.sub("", text)
-    return " ".join(text.split())
-
-
-def corpus_could_match(index: Index, question: str) -> bool:
-    """Whether any word of the question is in the corpus (blocking: run it off the loop)."""
-    return bool(index.search(question, 1))
 
 
 def _by_user(user_id: int) -> int:
     return user_id
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """The message that carries an answer: quotes in an embed with buttons, or a short decline.
-    `answer_id` is None when the database could not record the answer."""
+def _view(reply: Reply) -> discord.ui.View | None:
+    """The buttons under an answer: none under a decline, one disabled button when the
+    database could not record it."""
+    if not reply.answer.answered:
+        return None
+    if reply.answer_id is None:
+        return unavailable_view()
+    return answer_view(reply.answer_id, VoteCount(0, 0))
 
-    answer_id: int | None
-    content: str | None
-    embeds: list[discord.Embed]
-    view: discord.ui.View | None
 
-    async def post(self, where: discord.abc.Messageable | discord.Message) -> discord.Message:
-        """Send the reply to a channel or thread, or as a reply to a message."""
-        view = self.view or discord.utils.MISSING
-        if isinstance(where, discord.Message):
-            return await where.reply(
-                self.content,
-                embeds=self.embeds,
-                view=view,
-                allowed_mentions=NONE,
-                mention_author=False,
-            )
-        return await where.send(self.content, embeds=self.embeds, view=view, allowed_mentions=NONE)
-
-    async def replace(self, message: discord.PartialMessage) -> None:
-        """Make an earlier answer message show this reply instead."""
-        await message.edit(
-            content=self.content, embeds=self.embeds, view=self.view, allowed_mentions=NONE
-        )
+async def _post(reply: Reply, where: discord.abc.Messageable | discord.Message) -> discord.Message:
+    """Send a reply to a channel or thread, or as a reply to a message."""
+    view = _view(reply) or discord.utils.MISSING
+    if isinstance(where, discord.Message):
+        return await where.reply(reply.content, embeds=list(reply.embeds), view=view)
+    return await where.send(reply.content, embeds=list(reply.embeds), view=view)
 
 
 class AskCog(commands.Cog):
-    def __init__(self, bot: QABot) -> None:
+    """Answers questions through the answer service; owns the buttons under its answers."""
+
+    def __init__(self, bot: QABot, answers: AnswerService) -> None:
         self.bot = bot
+        self.answers = answers
         seconds = bot.settings.question_cooldown_seconds
         # discord.py's mapping forgets a user once their cooldown has passed.
         self.cooldown: commands.CooldownMapping[int] | None = (
             commands.CooldownMapping.from_cooldown(1, seconds, _by_user) if seconds > 0 else None
         )
+
+    async def cog_load(self) -> None:
+        # Buttons under answers are resolved from their custom ids, even after a restart.
+        self.bot.add_dynamic_items(AnswerButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(AnswerButton)
 
     def _wait_for(self, user_id: int) -> float:
         """0 and the question counts, or the seconds the user still has to wait."""
@@ -113,70 +82,6 @@ class AskCog(commands.Cog):
         # exactly 0.0, which discord.py would take as "read the wall clock".
         now = max(time.monotonic(), 1e-9)
         return self.cooldown.update_rate_limit(user_id, now) or 0.0
-
-    # --- the answer, recorded and rendered ----------------------------------
-
-    async def _answer(self, question: str) -> Answer:
-        """The answer with the passages for "More" too (`window` it for what is shown)."""
-        settings = self.bot.settings
-        index = self.bot.index  # read once: a reload mid-question cannot mix two corpora
-        return await asyncio.to_thread(
-            ask, index, question, settings, k=settings.top_k + settings.more_passages
-        )
-
-    async def _reply(
-        self,
-        full: Answer,
-        asker_id: int,
-        channel_id: int | None,
-        question_message_id: int | None = None,
-    ) -> tuple[Answer, Reply]:
-        """What is shown of `full` and the message for it, recorded for buttons and edits."""
-        shown = window(full, 0, self.bot.settings.top_k)
-        try:
-            answer_id: int | None = await asyncio.to_thread(
-                self.bot.storage.record_answer,
-                question=full.question,
-                answered=full.answered,
-                corpus_version=full.corpus_version,
-                passages=[
-                    StoredPassage(p.sentence.document.id, p.sentence.position, p.sentence.text)
-                    for p in full.passages
-                ],
-                shown=len(shown.passages),
-                asker_id=asker_id,
-                channel_id=channel_id,
-                question_message_id=question_message_id,
-            )
-        except StorageError as error:
-            log.warning("answer shown without its buttons: %s", error)
-            answer_id = None
-        if not shown.answered:
-            return shown, Reply(answer_id, decline_text(shown), [], None)
-        view = unavailable_view() if answer_id is None else answer_view(answer_id, VoteCount(0, 0))
-        return shown, Reply(answer_id, None, [answer_embed(shown)], view)
-
-    async def _link(self, reply: Reply, message_id: int) -> None:
-        """Note which message shows the answer, so edits and deletions find it."""
-        if reply.answer_id is None:
-            return
-        try:
-            await asyncio.to_thread(
-                self.bot.storage.set_answer_message, reply.answer_id, message_id
-            )
-        except StorageError as error:
-            log.warning("answer %d shown but not linked to its message: %s", reply.answer_id, error)
-
-    async def _stored_answer_to(self, question_message_id: int) -> StoredAnswer | None:
-        """The answer given to a question message, if the database has it and is readable."""
-        try:
-            stored = await asyncio.to_thread(
-                self.bot.storage.answer_to_message, question_message_id
-            )
-        except StorageError as error:
-            log.warning("cannot find the answer to message %d: %s", question_message_id, error)
-            return None
-        return stored
 
     async def _question_for_bot(self, message: discord.Message) -> str | None:
         """The question a message asks the bot, or None if it is not for the bot.
@@ -198,7 +103,7 @@ class AskCog(commands.Cog):
         in_own_thread = isinstance(channel, discord.Thread) and channel.owner_id == me.id
         if not (watched or in_own_thread) or not question.endswith("?"):
             return None
-        if not await asyncio.to_thread(corpus_could_match, self.bot.index, question):
+        if not await self.answers.could_answer(question):
             return None
         return question
 
@@ -215,7 +120,7 @@ class AskCog(commands.Cog):
             await self._tell_to_wait(message, wait)
             return
         async with message.channel.typing():
-            full = await self._answer(question)
+            full = await self.answers.ask(question)
         target: discord.abc.Messageable = message.channel
         # A thread is for a question the corpus could answer, not a bare mention.
         worth_a_thread = full.answered or bool(full.closest)
@@ -230,19 +135,22 @@ class AskCog(commands.Cog):
                 )
             except discord.HTTPException as error:  # e.g. no permission: answer in place
                 log.warning("no thread for a question, answering in place: %s", error)
-        answer, reply = await self._reply(
-            full, message.author.id, getattr(target, "id", None), message.id
+        reply = await self.answers.record(
+            full,
+            asker_id=message.author.id,
+            channel_id=getattr(target, "id", None),
+            question_message_id=message.id,
         )
-        sent = await reply.post(message if target is message.channel else target)
-        await self._link(reply, sent.id)
-        self._log_answer(message.guild, target, answer, started)
+        sent = await _post(reply, message if target is message.channel else target)
+        await self.answers.link(reply, sent.id)
+        self._log_answer(message.guild, target, reply.answer, started)
 
     async def _tell_to_wait(self, message: discord.Message, wait: float) -> None:
         note = f"Slow down: you can ask again in {wait:.0f} s."
         try:
-            await message.author.send(note, allowed_mentions=NONE)
+            await message.author.send(note)
         except discord.HTTPException:  # DMs closed: a reply that removes itself
-            await message.reply(note, allowed_mentions=NONE, delete_after=max(wait, 3.0))
+            await message.reply(note, delete_after=max(wait, 3.0))
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
@@ -250,7 +158,7 @@ class AskCog(commands.Cog):
         asks the bot anything; sent again, if it asks again after that)."""
         if "content" not in payload.data:
             return  # an embed or flag update, not an edit by a person
-        stored = await self._stored_answer_to(payload.message_id)
+        stored = await self.answers.answer_to(payload.message_id)
         if stored is None or stored.answer_message_id is None or stored.channel_id is None:
             return
         answer_message = self.bot.get_partial_messageable(stored.channel_id).get_partial_message(
@@ -273,16 +181,21 @@ class AskCog(commands.Cog):
         if wait:
             await self._tell_to_wait(payload.message, wait)
             return
-        full = await self._answer(question)
-        _, reply = await self._reply(
-            full, payload.message.author.id, stored.channel_id, payload.message_id
+        full = await self.answers.ask(question)
+        reply = await self.answers.record(
+            full,
+            asker_id=payload.message.author.id,
+            channel_id=stored.channel_id,
+            question_message_id=payload.message_id,
         )
         try:
-            await reply.replace(answer_message)
+            await answer_message.edit(
+                content=reply.content, embeds=list(reply.embeds), view=_view(reply)
+            )
             shown_in = answer_message.id
         except discord.NotFound:  # removed by an earlier edit, or by someone
             shown_in = await self._send_again(payload.message, stored.channel_id, reply)
-        await self._link(reply, shown_in)
+        await self.answers.link(reply, shown_in)
 
     async def _send_again(self, question: discord.Message, channel_id: int, reply: Reply) -> int:
         """Post an answer anew where the old one was (its thread, or under the question);
@@ -290,14 +203,14 @@ class AskCog(commands.Cog):
         if channel_id != question.channel.id:
             thread = self.bot.get_partial_messageable(channel_id)
             with contextlib.suppress(discord.NotFound):  # the thread is gone: answer in place
-                return (await reply.post(thread)).id
-        return (await reply.post(question)).id
+                return (await _post(reply, thread)).id
+        return (await _post(reply, question)).id
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         """A deleted question takes its answer with it, and the bot's thread for it when
         nobody else wrote there."""
-        stored = await self._stored_answer_to(payload.message_id)
+        stored = await self.answers.answer_to(payload.message_id)
         if stored is not None:
             await self._remove_answer(stored, payload.channel_id)
 
@@ -358,24 +271,23 @@ class AskCog(commands.Cog):
         wait = self._wait_for(interaction.user.id)
         if wait:
             await interaction.response.send_message(
-                f"Slow down: you can ask again in {wait:.0f} s.",
-                ephemeral=True,
-                allowed_mentions=NONE,
+                f"Slow down: you can ask again in {wait:.0f} s.", ephemeral=True
             )
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
-        full = await self._answer(question_words(question))
-        answer, reply = await self._reply(full, interaction.user.id, interaction.channel_id)
+        full = await self.answers.ask(question_words(question))
+        reply = await self.answers.record(
+            full, asker_id=interaction.user.id, channel_id=interaction.channel_id
+        )
         sent = await interaction.followup.send(
             reply.content or "",
-            embeds=reply.embeds,
-            view=reply.view or discord.utils.MISSING,
+            embeds=list(reply.embeds),
+            view=_view(reply) or discord.utils.MISSING,
             ephemeral=private,
-            allowed_mentions=NONE,
             wait=True,
         )
-        await self._link(reply, sent.id)
-        self._log_answer(interaction.guild, interaction.channel, answer, started)
+        await self.answers.link(reply, sent.id)
+        self._log_answer(interaction.guild, interaction.channel, reply.answer, started)
 
     def _log_answer(
         self, guild: discord.Guild | None, channel: object, answer: Answer, started: float
@@ -389,7 +301,3 @@ class AskCog(commands.Cog):
             len(answer.passages),
             (time.perf_counter() - started) * 1000,
         )
-
-
-async def setup(bot: QABot) -> None:
-    await bot.add_cog(AskCog(bot))

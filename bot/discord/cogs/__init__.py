@@ -1,1 +1,0 @@
-"""Cogs: each groups one concern's commands and listeners, loaded by `setup`."""

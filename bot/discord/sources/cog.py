@@ -1,0 +1,72 @@
+"""/sources lists the documents, /source shows one."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.client import QABot
+from bot.discord.embeds import (
+    CONTENT_LIMIT,
+    clip,
+    document_embed,
+    paginate_lines,
+    source_list_line,
+)
+from bot.discord.sources.pages import SourcesPaginator
+
+CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
+CHOICE_TEXT_LIMIT = 100  # ... each name and value at most 100 characters
+
+
+class SourcesCog(commands.Cog):
+    def __init__(self, bot: QABot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="sources", description="List the articles the bot quotes from")
+    async def sources(self, interaction: discord.Interaction[QABot]) -> None:
+        index = self.bot.index
+        lines = [source_list_line(d, len(index.sentences_of(d.id))) for d in index.documents]
+        pages = paginate_lines(lines)
+        title = f"{len(index.documents)} sources, {len(index.sentences)} sentences"
+        view = SourcesPaginator(pages, title, interaction)
+        if len(pages) == 1:
+            await interaction.response.send_message(embed=view.embed())
+            return
+        await interaction.response.send_message(embed=view.embed(), view=view)
+
+    @app_commands.command(name="source", description="Show one article: its details and opening")
+    @app_commands.describe(document="Start typing a title")
+    async def source(self, interaction: discord.Interaction[QABot], document: str) -> None:
+        index = self.bot.index
+        found = index.document(document) or next(
+            (d for d in index.documents if d.title.casefold() == document.casefold()), None
+        )
+        if found is None:
+            await interaction.response.send_message(
+                clip(
+                    f"No source matches {document!r}: pick one from the suggestions as you type.",
+                    CONTENT_LIMIT,
+                ),
+                ephemeral=True,
+            )
+            return
+        embed = document_embed(found, index.sentences_of(found.id))
+        await interaction.response.send_message(embed=embed)
+
+    @source.autocomplete("document")
+    async def source_autocomplete(
+        self, interaction: discord.Interaction[QABot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        needle = current.casefold().strip()
+        choices = []
+        for document in self.bot.index.documents:
+            if len(document.id) > CHOICE_TEXT_LIMIT:
+                continue  # cannot be a choice value; still reachable by typing its title
+            if needle in document.title.casefold() or needle in document.id.casefold():
+                name = clip(document.title, CHOICE_TEXT_LIMIT)
+                choices.append(app_commands.Choice(name=name, value=document.id))
+                if len(choices) == CHOICE_LIMIT:
+                    break
+        return choices
