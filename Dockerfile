@@ -6,7 +6,7 @@
 # Or:     docker compose up -d   (docker-compose.yml: these volumes, the corpus read-only, .env)
 
 # Wheels of the package and its dependencies, built where a C compiler is at hand: the
-# package's search kernel (bot/_kernel.pyx) is compiled here, and the image below
+# package's search kernel (bot/search/_kernel.pyx) is compiled here, and the image below
 # needs no compiler.
 FROM python:3.11-slim AS wheels
 
@@ -33,8 +33,8 @@ WORKDIR /app
 
 COPY --from=wheels /wheels /wheels
 RUN pip install --no-index /wheels/*.whl && rm -rf /wheels
-# Fails the build if the kernel was not compiled (bot.bm25 would fall back to numpy).
-RUN python -c "import bot._kernel"
+# Fails the build if the kernel was not compiled (bot.search.select would fall back to numpy).
+RUN python -c "import bot.search._kernel"
 
 # The bundled corpus and the default configuration.
 COPY corpus/ corpus/

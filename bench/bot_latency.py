@@ -39,7 +39,7 @@ class AnswerTimes(logging.Handler):
 async def measure(name: str, folder: Path, questions: list[str]) -> None:
     settings = Settings(corpus_dir=folder, question_cooldown_seconds=0, guild_ids=[])
     times = AnswerTimes()
-    ask_log = logging.getLogger("bot.discord.cogs.ask")
+    ask_log = logging.getLogger("bot.discord.ask")
     ask_log.addHandler(times)
     ask_log.setLevel(logging.INFO)
     ask_log.propagate = False  # keep the per-question lines off the terminal

@@ -29,7 +29,7 @@ the same terms for every engine):
 - query median and p99 in ms over the questions, each asked three times in a row
   (its time is the median of the three, which keeps this shared machine's noise out);
   the engines' times start from the analysed terms, the product search's from the text:
-  - ours top-10: `SparseBM25.top`, the exact BM25Okapi top 10 (like for like), by the
+  - ours top-10: `bot.search.select.top`, the exact BM25Okapi top 10 (like for like), by the
     compiled kernel where it was built (the table says which);
   - ours numpy: the same top 10 by the numpy path, which runs where no kernel is built;
   - ours search: `Index.search` as the bot calls it (36 hits, paragraph evidence,
@@ -84,7 +84,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import BBC, DEV_SET, dev_and_titles  # noqa: E402
-from bot.bm25 import BM25Params, guarded_idf  # noqa: E402
+from bot.search.params import BM25Params, guarded_idf  # noqa: E402
+from bot.search.select import default_backend, kernel_top, numpy_top, top  # noqa: E402
 from bot.text import terms  # noqa: E402
 
 ARTICLES_PER_FILE = 1500
@@ -213,7 +214,6 @@ def best(scores: np.ndarray, n: int) -> tuple[list[int], list[float]]:
 
 
 def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
-    import bot.bm25
     from bot.corpus import load_corpus
     from bot.index import build_index
 
@@ -228,16 +228,14 @@ def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
             out.write(sentence.text + "\n")
     bm25 = index._sentence_bm25
     query_terms = [terms(q) for q in job["questions"]]
-    top10 = timed(lambda t: bm25.top(t, 10), query_terms)
+    backend = default_backend()
+    top10 = timed(lambda t: top(bm25, t, 10, backend=backend), query_terms)
     search = timed(lambda q: index.search(q, 36), job["questions"])
     # The numpy path too, which runs where the compiled kernel could not be built.
-    kernel = bot.bm25.KERNEL
-    bot.bm25.KERNEL = False
-    top10_numpy = timed(lambda t: bm25.top(t, 10), query_terms)
-    bot.bm25.KERNEL = kernel
+    top10_numpy = timed(lambda t: top(bm25, t, 10, backend=numpy_top), query_terms)
     exact = {}
     for at in job["exact"]:
-        documents_found, scores = bm25.top(query_terms[at], 10)
+        documents_found, scores = top(bm25, query_terms[at], 10, backend=backend)
         exact[str(at)] = [documents_found.tolist(), scores.tolist()]
     return {
         "sentences": len(index.sentences),
@@ -247,7 +245,7 @@ def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
         "top10": summary(top10),
         "search": summary(search),
         "top10_numpy": summary(top10_numpy),
-        "kernel": kernel,
+        "kernel": backend is kernel_top,
         "exact": exact,
     }
 
@@ -325,9 +323,10 @@ def engine_paired(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
 
     bm25 = build_index(load_corpus(corpus, max_file_bytes=50_000_000).documents)._sentence_bm25
     theirs, _ = tantivy_search(Path(job["sentences"]).read_text(encoding="utf-8").split("\n")[:-1])
+    backend = default_backend()
 
     def ours(found: list[str]) -> None:
-        bm25.top(found, 10)
+        top(bm25, found, 10, backend=backend)
 
     query_terms = [terms(q) for q in job["questions"]]
     passes = []
@@ -377,11 +376,11 @@ def engine_bot(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
 
 
 async def many_at_once(bot: Any, questions: list[str]) -> dict[str, Any]:
-    """Ask LAG_QUESTIONS questions at once through the ask cog while measuring loop lag."""
+    """Ask LAG_QUESTIONS questions at once through the answer service while measuring loop lag."""
     from bot.pipeline import ask
 
-    cog = bot.get_cog("AskCog")
-    path = "AskCog._reply" if hasattr(cog, "_reply") else "pipeline.ask in a thread"
+    service = getattr(bot, "answers", None)
+    path = "AnswerService ask + record" if service is not None else "pipeline.ask in a thread"
     lags: list[float] = []
     running = True
 
@@ -393,8 +392,9 @@ async def many_at_once(bot: Any, questions: list[str]) -> dict[str, Any]:
 
     async def one(number: int, question: str) -> float:
         started = time.perf_counter()
-        if hasattr(cog, "_reply"):
-            await cog._reply(question, 10_000 + number, 1)
+        if service is not None:  # what a question costs in the bot: answer, store, render
+            full = await service.ask(question)
+            await service.record(full, asker_id=10_000 + number, channel_id=1)
         else:
             await asyncio.to_thread(ask, bot.index, question, bot.settings)
         return (time.perf_counter() - started) * 1000

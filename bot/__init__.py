@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.answer import Answer, answer_question
-from bot.bm25 import BM25Params
 from bot.corpus import Corpus, CorpusError, Document, load_corpus
 from bot.index import Hit, Index, build_index
+from bot.search.params import BM25Params
 from bot.settings import Settings
 
 if TYPE_CHECKING:

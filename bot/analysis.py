@@ -12,7 +12,6 @@ vocabulary is sorted, so term ids do not depend on how the work was cut).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import logging
 import multiprocessing
@@ -21,15 +20,13 @@ from array import array
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache
-from importlib import metadata
-from pathlib import Path
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.text import normalize, sentence_spans, terms
+from bot.text import Analyzer, default_analyzer, normalize
 
 if TYPE_CHECKING:
     from bot.corpus import Document
@@ -46,20 +43,10 @@ Int32Array = npt.NDArray[np.int32]
 Int64Array = npt.NDArray[np.int64]
 
 
-@cache
 def analyzer_version() -> str:
-    """A short hash of everything that decides what text becomes: the code that reads,
-    cleans, splits and analyses it, and the versions of pysbd and PyStemmer.
-    Cached results made by any other version are stale."""
-    digest = hashlib.sha256()
-    for name in ("corpus.py", "text.py", "analysis.py"):
-        digest.update((Path(__file__).with_name(name)).read_bytes())
-    for package in ("pysbd", "PyStemmer"):
-        try:
-            digest.update(f"\0{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"\0{package}=?".encode())
-    return digest.hexdigest()[:16]
+    """The default analyzer's declared version (see `bot.text.Analyzer.VERSION`): cached
+    results made by any other version are stale."""
+    return default_analyzer().version
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -92,11 +79,14 @@ class Analysis:
         return len(self.paragraph)
 
 
-def analyse(paragraph_lists: Sequence[Sequence[str]]) -> Analysis:
-    """Split and analyse documents given as their paragraphs, in this process.
+def analyse(paragraph_lists: Sequence[Sequence[str]], analyzer: Analyzer | None = None) -> Analysis:
+    """Split and analyse documents given as their paragraphs, in this process, with
+    `analyzer` (the default one when None).
 
     The vocabulary is in order of first use; `merge` sorts it.
     """
+    analyzer = analyzer or default_analyzer()
+    terms = analyzer.terms
     vocabulary: dict[str, int] = {}
     tokens = array("i")
     sentence_tokens = array("q", [0])
@@ -110,7 +100,7 @@ def analyse(paragraph_lists: Sequence[Sequence[str]]) -> Analysis:
             text = normalize(paragraph)
             if text != paragraph:
                 normalized.append((document, number, text))
-            for start, end in sentence_spans(text):
+            for start, end in analyzer.sentence_spans(text):
                 tokens.extend(
                     [vocabulary.setdefault(t, len(vocabulary)) for t in terms(text[start:end])]
                 )
@@ -208,12 +198,19 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def analyse_documents(documents: Sequence[Document], *, workers: int | None = None) -> Analysis:
-    """Analyse documents, in worker processes when the corpus is large enough to pay.
+def analyse_documents(
+    documents: Sequence[Document],
+    *,
+    workers: int | None = None,
+    analyzer: Analyzer | None = None,
+) -> Analysis:
+    """Analyse documents with `analyzer` (the default one when None), in worker processes
+    when the corpus is large enough to pay.
 
     `workers`: None decides from the corpus size and the cores available; 1 stays
     in-process. The result does not depend on it.
     """
+    analyzer = analyzer or default_analyzer()
     paragraph_lists = [document.paragraphs for document in documents]
     if workers is None:
         chars = sum(len(p) for paragraphs in paragraph_lists for p in paragraphs)
@@ -221,19 +218,21 @@ def analyse_documents(documents: Sequence[Document], *, workers: int | None = No
     workers = min(workers, len(paragraph_lists))
     if workers > 1:
         try:
-            return merge(_analyse_in_processes(paragraph_lists, workers))
+            return merge(_analyse_in_processes(paragraph_lists, workers, analyzer))
         except (OSError, RuntimeError) as error:  # e.g. no process can be started here
             log.warning("analysing in-process: worker processes failed: %s", error)
-    return merge([analyse(paragraph_lists)])
+    return merge([analyse(paragraph_lists, analyzer)])
 
 
-def _analyse_in_processes(paragraph_lists: list[tuple[str, ...]], workers: int) -> list[Analysis]:
+def _analyse_in_processes(
+    paragraph_lists: list[tuple[str, ...]], workers: int, analyzer: Analyzer
+) -> list[Analysis]:
     chunks = _chunks(paragraph_lists, workers * _CHUNKS_PER_WORKER)
     # spawn, not fork: the bot loads corpora from a thread, and forking a process
     # that has threads can deadlock.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(analyse, chunks))
+        return list(pool.map(partial(analyse, analyzer=analyzer), chunks))
 
 
 def _chunks(paragraph_lists: list[tuple[str, ...]], count: int) -> list[list[tuple[str, ...]]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from bot.corpus import Document
 from bot.index import Hit, Index, Sentence
-from bot.text import terms
+from bot.query import Query
 
 NOTHING_TO_SEARCH = "nothing to search for"
 NOT_IN_CORPUS = "not in the corpus"
@@ -101,8 +101,8 @@ def window(answer: Answer, start: int, stop: int | None = None) -> Answer:
     return replace(answer, passages=renumbered, sources=sources)
 
 
-def _is_near_duplicate(a: Sentence, b: Sentence) -> bool:
-    a_terms, b_terms = set(terms(a.text)), set(terms(b.text))
+def _is_near_duplicate(index: Index, a: Sentence, b: Sentence) -> bool:
+    a_terms, b_terms = set(index.terms_of(a)), set(index.terms_of(b))
     union = a_terms | b_terms
     return bool(union) and len(a_terms & b_terms) / len(union) >= _NEAR_DUPLICATE
 
@@ -118,19 +118,20 @@ def lead_in(index: Index, sentence: Sentence) -> Sentence | None:
     return previous
 
 
-def _matched(sentence: Sentence, weights: dict[str, float]) -> set[str]:
-    """The question's terms (the keys of `weights`) that the sentence contains."""
-    return set(terms(sentence.text)) & weights.keys()
+def _matched(index: Index, sentence: Sentence, query: Query) -> frozenset[str]:
+    """The query's terms that the sentence contains (by the terms the index holds for it)."""
+    return query.matched(frozenset(index.terms_of(sentence)))
 
 
-def follow_on(index: Index, hit: Hit, weights: dict[str, float]) -> Sentence | None:
+def follow_on(index: Index, hit: Hit, query: Query) -> Sentence | None:
     """The next sentence of the same paragraph, if it holds at least `_FOLLOW_ON_GAIN` of
-    the question's weight (`weights`) that the hit lacks: a question whose terms the
-    text spreads over two sentences is answered by both."""
+    the query's weight that the hit lacks: a question whose terms the text spreads over
+    two sentences is answered by both."""
     after = index.neighbour(hit.sentence, 1)
     if after is None or after.paragraph != hit.sentence.paragraph:
         return None
-    gained = _matched(after, weights) - hit.matched
+    gained = _matched(index, after, query) - hit.matched
+    weights = query.weights
     total = sum(weights.values())
     if not total or sum(weights[t] for t in gained) / total < _FOLLOW_ON_GAIN:
         return None
@@ -138,23 +139,23 @@ def follow_on(index: Index, hit: Hit, weights: dict[str, float]) -> Sentence | N
 
 
 def compose(
-    question: str,
+    query: Query,
     hits: list[Hit],
     index: Index,
     *,
     k: int,
     min_coverage: float,
 ) -> Answer:
-    """Choose up to `k` passages from ranked hits, or decline.
+    """Choose up to `k` passages from ranked hits (found for `query` in `index`), or decline.
 
     A hit is quoted only when it contains at least `min_coverage` of the
     question's term weight (with its paragraph); a sentence nearly identical to
     one already chosen, or quoted already, is skipped.
     """
+    question = query.text
     corpus_version = index.version
-    if not terms(question):
+    if not query.counts:
         return Answer(question, False, (), (), corpus_version, reason=NOTHING_TO_SEARCH)
-    weights = {t: index.term_weight(t) for t in index.query_terms(question)}
     chosen: list[tuple[Hit, Sentence | None, Sentence | None]] = []
     quoted: set[Sentence] = set()
     for hit in hits:
@@ -162,12 +163,12 @@ def compose(
             break
         if hit.context_coverage < min_coverage or hit.sentence in quoted:
             continue
-        if any(_is_near_duplicate(hit.sentence, c.sentence) for c, _, _ in chosen):
+        if any(_is_near_duplicate(index, hit.sentence, c.sentence) for c, _, _ in chosen):
             continue
         # Neighbours quoted already (as passages or their neighbours) are not repeated.
         before = lead_in(index, hit.sentence)
         before = None if before in quoted else before
-        after = follow_on(index, hit, weights)
+        after = follow_on(index, hit, query)
         after = None if after in quoted else after
         quoted.update(s for s in (before, hit.sentence, after) if s is not None)
         chosen.append((hit, before, after))
@@ -181,7 +182,9 @@ def compose(
         Passage(
             hit.sentence,
             hit.score,
-            hit.matched.union(*(_matched(s, weights) for s in (before, after) if s is not None)),
+            hit.matched.union(
+                *(_matched(index, s, query) for s in (before, after) if s is not None)
+            ),
             sources.index(hit.sentence.document) + 1,
             lead_in=before,
             follow_on=after,
@@ -209,16 +212,18 @@ def answer_question(
             f"question too long ({len(question):,} characters; the limit is {max_question_chars:,})"
         )
         return Answer(question, False, (), (), index.version, reason=reason)
+    query = index.parse(question)  # the only time the question is analysed
     depth = max(k * _SEARCH_SLACK, _ANSWER_WINDOW)
-    hits = index.search(question, depth)
+    hits = index.search(query, depth)
     if not any(hit.context_coverage >= min_coverage for hit in hits[:_ANSWER_WINDOW]):
-        return compose(question, hits[:_ANSWER_WINDOW], index, k=k, min_coverage=min_coverage)
-    answer = compose(question, hits, index, k=k, min_coverage=min_coverage)
+        return compose(query, hits[:_ANSWER_WINDOW], index, k=k, min_coverage=min_coverage)
+    answer = compose(query, hits, index, k=k, min_coverage=min_coverage)
     # Near-duplicates and weak matches used up the hits before `k` passages: look deeper,
-    # up to the same limit for any k, so that asking for more passages never changes the
-    # first ones.
-    while len(answer.passages) < k and len(hits) == depth < _DEEPEST:
-        depth = min(depth * _SEARCH_SLACK, _DEEPEST)
-        hits = index.search(question, depth)
-        answer = compose(question, hits, index, k=k, min_coverage=min_coverage)
+    # to the same limit for any k, so that asking for more passages never changes the
+    # first ones. Once, straight to the limit: the best `depth` hits are the first
+    # `depth` of any deeper search, and compose takes hits in order, so the passages
+    # are those of every depth in between, and one search costs less than several.
+    if len(answer.passages) < k and len(hits) == depth < _DEEPEST:
+        hits = index.search(query, _DEEPEST)
+        answer = compose(query, hits, index, k=k, min_coverage=min_coverage)
     return answer

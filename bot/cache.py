@@ -13,12 +13,13 @@ A restart over an unchanged corpus reads each corpus file once to hash it and th
 loads `index.bin`; a reload after some files changed parses those files again,
 analyses only their documents whose text changed, and builds the postings anew.
 
-Every cache file holds a format number, the analyzer version (a hash of the code
-that parses and analyses text and of the pysbd and PyStemmer versions, see
-`bot.analysis.analyzer_version`) and a SHA-256 of its contents. A file that does
-not check out (damaged, truncated, stale) is logged, ignored and rebuilt, never
-trusted. Files are written under a temporary name and renamed into place, so a
-reader sees a whole old file or a whole new one.
+Every cache file holds a format number, the versions of the code that made it (the
+file reader's `bot.corpus.READER_VERSION`, and the version the analyzer declares,
+`bot.text.Analyzer.VERSION`, with its stop words and the pysbd and PyStemmer
+versions; see `bot.analysis.analyzer_version`) and a SHA-256 of its contents. A file
+that does not check out (damaged, truncated, stale) is logged, ignored and rebuilt,
+never trusted. Files are written under a temporary name and
+renamed into place, so a reader sees a whole old file or a whole new one.
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.analysis import Analysis, analyse_documents, analyzer_version, merge, select
-from bot.corpus import Document, SkippedFile
+from bot.corpus import READER_VERSION, Document, SkippedFile
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
 _MAGIC = b"NQACACHE"
 _HEAD = len(_MAGIC) + 8  # magic, then the header's length
 _DIGEST = 32  # SHA-256 of everything before it, at the end of the file
@@ -62,6 +63,11 @@ class CacheProblem(Exception):
     def __init__(self, reason: str, *, stale: bool = False) -> None:
         super().__init__(reason)
         self.stale = stale
+
+
+def _code_version() -> str:
+    """The versions of the code whose output is cached: the file reader and the analyzer."""
+    return f"reader {READER_VERSION}, analyzer {analyzer_version()}"
 
 
 def _aligned(offset: int) -> int:
@@ -89,7 +95,7 @@ def write_container(
         {
             "format": FORMAT,
             "kind": kind,
-            "analyzer": analyzer_version(),
+            "analyzer": _code_version(),
             "meta": meta,
             "arrays": entries,
         },
@@ -144,8 +150,8 @@ def read_container(path: Path, kind: str) -> tuple[Meta, Arrays]:
         raise CacheProblem(f"format {header.get('format')}, not {FORMAT}", stale=True)
     if header.get("kind") != kind:
         raise CacheProblem(f"holds {header.get('kind')!r}, not {kind!r}")
-    if header.get("analyzer") != analyzer_version():
-        raise CacheProblem("made by another analyzer version", stale=True)
+    if header.get("analyzer") != _code_version():
+        raise CacheProblem("made by another reader or analyzer version", stale=True)
     start = _aligned(_HEAD + header_length)
     arrays: Arrays = {}
     try:
@@ -364,7 +370,7 @@ class CorpusCache:
 
     def index_key(self, documents: Sequence[Document]) -> str:
         """What a stored index must have been built from: these documents, in this order."""
-        digest = hashlib.sha256(f"{FORMAT}\0{analyzer_version()}".encode())
+        digest = hashlib.sha256(f"{FORMAT}\0{_code_version()}".encode())
         for document in documents:
             digest.update(f"\0{document.id}\0{document.content_hash}".encode())
         return digest.hexdigest()

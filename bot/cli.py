@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.corpus import CorpusError, SkippedFile
-from bot.pipeline import LoadedCorpus, ask, load_index
+from bot.pipeline import LoadedCorpus, ask, bm25_params, load_index
 from bot.render import answer_to_json, render_text
 from bot.settings import (
     CONFIG_ENV_VAR,
@@ -32,6 +32,9 @@ from bot.storage import Storage, StorageError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+# Questions `check --verify` takes from the corpus: enough to reach most terms of a small
+# corpus, few enough that rank-bm25 scores them in seconds on a large one.
+VERIFY_QUESTIONS = 200
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a program ended by SIGPIPE (128 + 13)
 
 
@@ -89,8 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sources_parser.add_argument("--json", action="store_true", help="print JSON")
 
-    commands.add_parser(
+    check_parser = commands.add_parser(
         "check", parents=[corpus_option], help="check the settings and the corpus, report problems"
+    )
+    check_parser.add_argument(
+        "--verify",
+        action="store_true",
+        help=f"also score {VERIFY_QUESTIONS} questions taken from the corpus with rank-bm25's "
+        "BM25Okapi and check the index gives the same scores and top 10",
     )
 
     feedback_parser = commands.add_parser(
@@ -151,7 +160,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if command == "run":
         return _run(loaded)
     if command == "check":
-        return _check(loaded, sys.stdout)
+        return _check(loaded, sys.stdout, verify_scores=args.verify)
     if command == "feedback":
         return _feedback(settings, args.action, as_json=args.json, out=sys.stdout)
     if command == "ask" and not args.question and not args.json:
@@ -262,7 +271,7 @@ def _sources(loaded: LoadedCorpus, *, as_json: bool, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _check(loaded: LoadedSettings, out: TextIO) -> int:
+def _check(loaded: LoadedSettings, out: TextIO, *, verify_scores: bool = False) -> int:
     settings = loaded.settings
     count = len(loaded.warnings)
     status = f"{count} problem{'s' if count > 1 else ''}" if count else "ok"
@@ -286,7 +295,17 @@ def _check(loaded: LoadedSettings, out: TextIO) -> int:
         f"({corpus.seconds:.2f} s)",
         file=out,
     )
-    return EXIT_PROBLEMS if corpus.corpus.skipped or loaded.warnings else EXIT_OK
+    problems = bool(corpus.corpus.skipped or loaded.warnings)
+    if verify_scores:
+        from bot.search.verify import sample_questions, verify
+
+        questions = sample_questions(index, VERIFY_QUESTIONS, seed=0)
+        verification = verify(index, bm25_params(settings), questions, k=10)
+        print(verification.summary(), file=out)
+        for question in verification.disagreeing[:5]:
+            print(f"verify: disagrees on {question!r}", file=out)
+        problems = problems or not verification.agrees
+    return EXIT_PROBLEMS if problems else EXIT_OK
 
 
 def _feedback(settings: Settings, action: str, *, as_json: bool, out: TextIO) -> int:

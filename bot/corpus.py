@@ -44,6 +44,9 @@ TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
 METADATA_KEYS = ("publisher", "author", "url", "published")
+# Parsed files are cached under this number (see bot.cache): bump it whenever reading or
+# cleaning changes what a file yields, or caches keep what the old code made.
+READER_VERSION = 1
 
 # What front matter may cost: its block is parsed whole, and only the fields used are
 # built, each from at most this many YAML nodes (aliases counted each time they are used,

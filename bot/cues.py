@@ -1,4 +1,5 @@
-"""Answer-type cues: what kind of answer a question asks for, and whether a sentence has one.
+"""Answer-type cues: whether a sentence holds the kind of answer a question asks for
+(`bot.query.Query.kind`), and the rerank boost that follows from it.
 
 A who-question is better answered by a sentence naming someone the question
 does not name; a when-question by one with a date; a how-many question by one
@@ -8,47 +9,12 @@ ranking, never to decide whether there is an answer at all.
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
-from enum import Enum
+from collections.abc import Collection, Sequence
 
-from bot.text import normalize, terms
-
-
-class AnswerType(Enum):
-    FREQUENCY = "frequency"
-    PERSON = "person"
-    DATE = "date"
-    NUMBER = "number"
-    PLACE = "place"
-
-
-_QUESTION_PATTERNS = (
-    (AnswerType.FREQUENCY, re.compile(r"\bhow (?:often|frequently)\b", re.I)),
-    (
-        AnswerType.NUMBER,
-        re.compile(
-            r"\bhow (?:many|much|long|far|old|large|big|tall|high)\b"
-            r"|\bwhat (?:percent|percentage|number|amount)\b",
-            re.I,
-        ),
-    ),
-    (
-        AnswerType.DATE,
-        re.compile(
-            r"\bwhen\b|\bhow long ago\b"
-            r"|\b(?:what|which) (?:year|decade|century|date|month|day|time)\b",
-            re.I,
-        ),
-    ),
-    (AnswerType.PERSON, re.compile(r"\bwho(?:m|se)?\b", re.I)),
-    (
-        AnswerType.PLACE,
-        re.compile(
-            r"\bwhere\b|\b(?:what|which) (?:city|country|state|place|region|location)\b", re.I
-        ),
-    ),
-)
+from bot.query import AnswerType, Query
+from bot.text import Analyzer, default_analyzer, normalize
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(
@@ -70,28 +36,15 @@ _FREQUENCY = re.compile(
 _NAME = re.compile(r"(?<=[^.!?\"]\s)[A-Z][a-z]+(?:[-'][A-Za-z]+)?")
 
 
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """What a question's wording asks for."""
-
-    kind: AnswerType | None
-    wording: frozenset[str]
-    """Terms of the words that ask for the kind ("how frequently", "what year"): the
-    answer states a frequency or a year rather than repeating these words, so they
-    are not content to match."""
-
-
-def asked_for(question: str) -> Asked:
-    """The kind of answer a question asks for, when its wording says so."""
-    for kind, pattern in _QUESTION_PATTERNS:
-        match = pattern.search(question)
-        if match:
-            return Asked(kind, frozenset(terms(normalize(match.group()))))
-    return Asked(None, frozenset())
-
-
-def has_answer_type(sentence: str, kind: AnswerType, question_terms: frozenset[str]) -> bool:
-    """Whether the sentence holds something of that kind the question does not already hold."""
+def has_answer_type(
+    sentence: str,
+    kind: AnswerType,
+    question_terms: Collection[str],
+    analyzer: Analyzer | None = None,
+) -> bool:
+    """Whether the sentence holds something of that kind the question (its terms,
+    `question_terms`) does not already hold. A name is read from the sentence's text
+    and compared by its terms (`analyzer`'s, the default one's when None)."""
     sentence = normalize(sentence)
     if kind is AnswerType.DATE:
         return bool(_DATE.search(sentence))
@@ -99,5 +52,20 @@ def has_answer_type(sentence: str, kind: AnswerType, question_terms: frozenset[s
         return bool(_NUMBER.search(sentence))
     if kind is AnswerType.FREQUENCY:
         return bool(_FREQUENCY.search(sentence))
+    terms = (analyzer or default_analyzer()).terms
     names = {t for match in _NAME.finditer(sentence) for t in terms(match.group())}
-    return bool(names - question_terms)
+    return any(name not in question_terms for name in names)
+
+
+def boosts(texts: Sequence[str], query: Query, bonus: float, analyzer: Analyzer) -> list[float]:
+    """What each candidate's score is multiplied by (the candidates' texts, best first):
+    1 + bonus * log2((candidates + 1) / (holders + 1)) for a holder of the kind of answer
+    `query` asks for, 1 for the others. A cue most candidates meet (a capitalised name)
+    then adds little, one few meet (a frequency, a date) much."""
+    kind = query.kind
+    if kind is None:
+        return [1.0] * len(texts)
+    asked = query.counts.keys()
+    holds = [has_answer_type(text, kind, asked, analyzer) for text in texts]
+    factor = 1.0 + bonus * math.log2((len(holds) + 1) / (sum(holds) + 1))
+    return [factor if held else 1.0 for held in holds]

@@ -24,12 +24,15 @@ from typing import Any, overload
 import numpy as np
 import numpy.typing as npt
 
-from bot.analysis import Analysis, analyse_documents, available_cores
-from bot.bm25 import BM25Params, Evidence, SparseBM25, top
+from bot.analysis import Analysis, analyse_documents, analyzer_version, available_cores
 from bot.cache import CorpusCache, decode_vocabulary, encode_vocabulary
 from bot.corpus import CorpusError, Document
-from bot.cues import Asked, asked_for, has_answer_type
-from bot.text import split_sentences, terms
+from bot.cues import boosts
+from bot.query import Query
+from bot.search.params import BM25Params
+from bot.search.postings import Postings
+from bot.search.select import Backend, Paragraphs, default_backend, top
+from bot.text import Analyzer, default_analyzer, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,12 @@ class _Layout:
     """The sentences with terms, in order: search results are positions in this array."""
     normalized: Mapping[tuple[int, int], str]
     """(document, paragraph) -> normalized text, for paragraphs not stored normalized."""
+    tokens: npt.NDArray[np.int32]
+    sentence_tokens: npt.NDArray[np.int64]
+    """Sentence s has the terms `vocabulary[t]` for t in
+    `tokens[sentence_tokens[s]:sentence_tokens[s + 1]]`, in order."""
+    vocabulary: tuple[str, ...]
+    """By term id: the term."""
 
 
 class Sentences(Sequence[Sentence]):
@@ -153,17 +162,19 @@ class Index:
     version: str
     """A short hash of the indexed text and the BM25 parameters."""
     ranking: Ranking
+    analyzer: Analyzer
+    """What the corpus was analysed with, and so what questions are analysed with."""
     _layout: _Layout
-    _sentence_bm25: SparseBM25
+    _sentence_bm25: Postings
     """Over the searchable sentences."""
-    _paragraph_bm25: SparseBM25
+    _paragraph_bm25: Postings
     """Over the paragraphs with a searchable sentence (the same object when each has one)."""
     _paragraph_of: npt.NDArray[np.int32] | None
-    """Searchable sentence -> its paragraph in `_paragraph_bm25`."""
-    _paragraph_members: npt.NDArray[np.int64] | None
-    """Paragraph p holds searchable sentences `_paragraph_members[p]` up to the next one's.
-    Both None when each paragraph has one searchable sentence (and its number)."""
+    """Searchable sentence -> its paragraph in `_paragraph_bm25`; None when each paragraph
+    has one searchable sentence (and its number)."""
     _document_number: Mapping[str, int]
+    _backend: Backend
+    """What finds the best sentences: the compiled kernel where it was built."""
 
     @property
     def sentences(self) -> Sentences:
@@ -224,17 +235,26 @@ class Index:
         at = int(first) + sentence.position - 1 + offset  # positions are 1-based
         return self._sentence(at) if int(first) <= at < int(last) else None
 
-    def query_terms(self, question: str, asked: Asked | None = None) -> list[str]:
-        """The question's terms to match, each once, in order (`asked`: what
-        `asked_for(question)` returns, when already known).
+    def terms_of(self, sentence: Sentence) -> tuple[str, ...]:
+        """The terms of one of this index's sentences, in order, repeats kept: what the
+        analyzer made of its text when the corpus was indexed (empty for a sentence
+        of a document the index does not hold)."""
+        number = self._document_number.get(sentence.document.id)
+        if number is None:
+            return ()
+        layout = self._layout
+        first, last = layout.document_sentences[number : number + 2]
+        at = int(first) + sentence.position - 1  # positions are 1-based
+        if not int(first) <= at < int(last):
+            return ()
+        start, end = layout.sentence_tokens[at : at + 2]
+        vocabulary = layout.vocabulary
+        return tuple(vocabulary[t] for t in layout.tokens[start:end].tolist())
 
-        The words asking for the kind of answer ("how frequently", "what year") are
-        left out, unless nothing else is left: the answer states a frequency or a
-        year rather than repeating them, and the answer-type cue looks for that.
-        """
-        every = list(dict.fromkeys(terms(question)))
-        wording = (asked or asked_for(question)).wording
-        return [t for t in every if t not in wording] or every
+    def parse(self, question: str) -> Query:
+        """The question analysed once, by the corpus's analyzer, and weighed against this
+        index (`term_weight`): what `search` and `bot.answer.compose` take."""
+        return self.analyzer.analyse_question(question, self.term_weight)
 
     def term_weight(self, term: str) -> float:
         """How much a question term counts when judging whether a sentence answers.
@@ -244,77 +264,57 @@ class Index:
         things the corpus never mentions is recognised as unanswered.
         """
         total = len(self._layout.searchable)
-        containing = self._sentence_bm25.document_frequency(term)
+        containing = self._sentence_bm25.count(term)
         return math.log(1 + (total - containing + 0.5) / (containing + 0.5))
 
-    def search(self, question: str, k: int) -> list[Hit]:
-        """The best `k` sentences that share at least one term with the question."""
-        asked = asked_for(question)
-        question_terms = self.query_terms(question, asked)
-        known = [t for t in question_terms if self._sentence_bm25.document_frequency(t)]
+    def search(self, query: Query | str, k: int) -> list[Hit]:
+        """The best `k` sentences that share at least one term with the query (made by
+        `parse`; a question's text is parsed first)."""
+        if isinstance(query, str):
+            query = self.parse(query)
+        known = [t for t in query.terms if self._sentence_bm25.count(t)]
         if not known or k <= 0:
             return []
         ranking = self.ranking
-        evidence = None
-        if ranking.paragraph_weight:
-            if self._paragraph_of is None or self._paragraph_members is None:
-                evidence = Evidence(
-                    self._sentence_bm25,
-                    np.empty(0, dtype=np.int32),
-                    np.empty(0, dtype=np.int64),
-                    ranking.paragraph_weight,
-                    alone=True,
-                )
-            else:
-                evidence = Evidence(
-                    self._paragraph_bm25,
-                    self._paragraph_of,
-                    self._paragraph_members,
-                    ranking.paragraph_weight,
-                )
+        by_paragraph = Paragraphs(
+            self._paragraph_bm25, self._paragraph_of, ranking.paragraph_weight
+        )
         # The best by BM25 evidence, highest first; equal scores keep reading order.
         with _SEARCHING:
-            ranked, scores = top(self._sentence_bm25, known, max(k, ranking.rerank_depth), evidence)
+            ranked, scores = top(
+                self._sentence_bm25,
+                known,
+                max(k, ranking.rerank_depth),
+                by_paragraph,
+                backend=self._backend,
+            )
         in_sentence = [self._sentence_bm25.contains(t, ranked) for t in known]
         paragraphs = ranked if self._paragraph_of is None else self._paragraph_of[ranked]
         in_paragraph = [self._paragraph_bm25.contains(t, paragraphs) for t in known]
-        weights = {t: self.term_weight(t) for t in question_terms}
-        kind = asked.kind
-        question_set = frozenset(terms(question))
         sentences = self._sentences_at(self._layout.searchable.take(ranked))
         # Only the first `rerank_depth` may be boosted, by a factor computed over them: then
         # the order of those does not depend on `k`, and an answer's first passages are the
         # same however many are asked for (the bot asks for more, to have them for "More").
-        holds = [
-            kind is not None and has_answer_type(sentence.text, kind, question_set)
-            for sentence in sentences[: ranking.rerank_depth]
-        ]
-        type_bonus = ranking.answer_type_bonus * math.log2((len(holds) + 1) / (sum(holds) + 1))
-        holds += [False] * (len(sentences) - len(holds))
+        texts = [sentence.text for sentence in sentences[: ranking.rerank_depth]]
+        factors = boosts(texts, query, ranking.answer_type_bonus, self.analyzer)
+        factors += [1.0] * (len(sentences) - len(factors))
         hits = []
         for row, (sentence, score) in enumerate(zip(sentences, scores.tolist(), strict=True)):
             matched = frozenset(
                 t for t, found in zip(known, in_sentence, strict=True) if found[row]
             )
             in_context = {t for t, found in zip(known, in_paragraph, strict=True) if found[row]}
-            bonus = 1.0 + type_bonus * holds[row]
             hits.append(
                 Hit(
                     sentence=sentence,
-                    score=score * bonus,
+                    score=score * factors[row],
                     matched=matched,
-                    coverage=_share(weights, matched),
-                    context_coverage=_share(weights, in_context | matched),
+                    coverage=query.share(matched),
+                    context_coverage=query.share(in_context | matched),
                 )
             )
         hits.sort(key=lambda hit: -hit.score)  # stable: ties keep the BM25 order
         return hits[:k]
-
-
-def _share(weights: dict[str, float], found: set[str] | frozenset[str]) -> float:
-    """The share of the question's weight in `found`, summed in the same order as the whole
-    so that finding every term gives exactly 1.0."""
-    return sum(w for t, w in weights.items() if t in found) / sum(weights.values())
 
 
 def corpus_version(documents: Iterable[Document], params: BM25Params) -> str:
@@ -332,8 +332,10 @@ def build_index(
     *,
     cache: CorpusCache | None = None,
     workers: int | None = None,
+    analyzer: Analyzer | None = None,
 ) -> Index:
-    """Split documents into sentences and index them.
+    """Split documents into sentences and index them, with `analyzer` (the default one
+    when None), which the index then analyses questions with.
 
     With a `cache`, an index built before from the same documents is loaded
     instead, and only documents whose text was never analysed are analysed.
@@ -345,27 +347,34 @@ def build_index(
     """
     params = params or BM25Params()
     ranking = ranking or Ranking()
+    analyzer = analyzer or default_analyzer()
     documents = tuple(documents)
-    if cache is None:
-        return _assemble(documents, analyse_documents(documents, workers=workers), params, ranking)
+    # The cache holds what the default analyzer made: another analyzer's cannot come from it.
+    if cache is None or analyzer.version != analyzer_version():
+        analysis = analyse_documents(documents, workers=workers, analyzer=analyzer)
+        return _assemble(documents, analysis, params, ranking, analyzer)
     key = cache.index_key(documents)
     stored = cache.load_index(key)
     if stored is not None:
         try:
-            index = _restore(documents, *stored, params, ranking)
+            index = _restore(documents, *stored, params, ranking, analyzer=analyzer)
         except (KeyError, TypeError, ValueError, IndexError) as problem:
             cache.reject_index(f"does not fit its documents: {problem!r}")
         else:
             cache.stats.index_from_cache = True
             return index
     analysis = cache.analyse(documents, workers=workers)
-    index = _assemble(documents, analysis, params, ranking)
+    index = _assemble(documents, analysis, params, ranking, analyzer)
     cache.save_index(key, *_parts(index, analysis.vocabulary))
     return index
 
 
 def _assemble(
-    documents: tuple[Document, ...], analysis: Analysis, params: BM25Params, ranking: Ranking
+    documents: tuple[Document, ...],
+    analysis: Analysis,
+    params: BM25Params,
+    ranking: Ranking,
+    analyzer: Analyzer,
 ) -> Index:
     """The index of analysed documents (vocabulary sorted, every term used)."""
     lengths = np.diff(analysis.sentence_tokens)
@@ -383,14 +392,14 @@ def _assemble(
     )
     paragraph_of = (np.cumsum(new_paragraph) - 1).astype(np.int32)
     vocabulary = {term: term_id for term_id, term in enumerate(analysis.vocabulary)}
-    sentence_bm25 = SparseBM25.from_tokens(
+    sentence_bm25 = Postings.from_tokens(
         analysis.tokens, owner, len(searchable), vocabulary, params
     )
     paragraphs = int(paragraph_of[-1]) + 1
     if paragraphs == len(searchable):  # one searchable sentence a paragraph: the same index
         paragraph_bm25 = sentence_bm25
     else:
-        paragraph_bm25 = SparseBM25.from_tokens(
+        paragraph_bm25 = Postings.from_tokens(
             analysis.tokens, paragraph_of[owner], paragraphs, vocabulary, params
         )
     layout = _Layout(
@@ -400,6 +409,9 @@ def _assemble(
         end=analysis.end,
         searchable=searchable,
         normalized={(d, p): text for d, p, text in analysis.normalized},
+        tokens=analysis.tokens,
+        sentence_tokens=analysis.sentence_tokens,
+        vocabulary=analysis.vocabulary,
     )
     return _make_index(
         documents,
@@ -409,6 +421,7 @@ def _assemble(
         paragraph_of=paragraph_of,
         params=params,
         ranking=ranking,
+        analyzer=analyzer,
     )
 
 
@@ -416,32 +429,30 @@ def _make_index(
     documents: tuple[Document, ...],
     *,
     layout: _Layout,
-    sentence_bm25: SparseBM25,
-    paragraph_bm25: SparseBM25,
+    sentence_bm25: Postings,
+    paragraph_bm25: Postings,
     paragraph_of: npt.NDArray[np.int32] | None,
     params: BM25Params,
     ranking: Ranking,
+    analyzer: Analyzer,
 ) -> Index:
-    members = None
     if paragraph_bm25 is sentence_bm25:  # a paragraph is a sentence
         paragraph_of = None
-    elif paragraph_of is not None:
-        members = np.searchsorted(paragraph_of, np.arange(paragraph_bm25.size + 1))
-        members = members.astype(np.int64)
     return Index(
         documents=documents,
         version=corpus_version(documents, params),
         ranking=ranking,
+        analyzer=analyzer,
         _layout=layout,
         _sentence_bm25=sentence_bm25,
         _paragraph_bm25=paragraph_bm25,
         _paragraph_of=paragraph_of,
-        _paragraph_members=members,
         _document_number={document.id: n for n, document in enumerate(documents)},
+        _backend=default_backend(),
     )
 
 
-_POSTINGS = ("indptr", "documents", "frequencies", "lengths")
+_POSTINGS = ("indptr", "units", "frequencies", "lengths")
 
 
 def _parts(index: Index, vocabulary: Sequence[str]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -454,6 +465,8 @@ def _parts(index: Index, vocabulary: Sequence[str]) -> tuple[dict[str, Any], dic
         "start": layout.start,
         "end": layout.end,
         "searchable": layout.searchable,
+        "tokens": layout.tokens,
+        "sentence_tokens": layout.sentence_tokens,
     }
     if index._paragraph_of is not None:
         arrays["paragraph_of"] = index._paragraph_of
@@ -471,6 +484,8 @@ def _restore(
     arrays: dict[str, Any],
     params: BM25Params,
     ranking: Ranking,
+    *,
+    analyzer: Analyzer,
 ) -> Index:
     """The index stored by `_parts`, checked to fit its documents (else ValueError)."""
     vocabulary_terms = decode_vocabulary(arrays["vocabulary"])
@@ -482,16 +497,20 @@ def _restore(
         end=arrays["end"],
         searchable=arrays["searchable"],
         normalized={(int(d), int(p)): str(text) for d, p, text in meta["normalized"]},
+        tokens=arrays["tokens"],
+        sentence_tokens=arrays["sentence_tokens"],
+        vocabulary=vocabulary_terms,
     )
     sentences = len(layout.paragraph)
+    tokens = layout.tokens
 
-    def postings(prefix: str) -> SparseBM25:
+    def postings(prefix: str) -> Postings:
         indptr, found, frequencies, lengths = (arrays[f"{prefix}_{n}"] for n in _POSTINGS)
         if len(indptr) != len(vocabulary) + 1 or int(indptr[-1]) != len(found):
             raise ValueError(f"{prefix} postings do not fit the vocabulary")
         if len(found) != len(frequencies) or (len(found) and int(found.max()) >= len(lengths)):
             raise ValueError(f"{prefix} postings do not fit the documents")
-        return SparseBM25.from_postings(
+        return Postings.from_postings(
             vocabulary, indptr, found, frequencies, lengths=lengths, params=params
         )
 
@@ -511,6 +530,9 @@ def _restore(
         and int(layout.searchable.max()) < sentences
         and int(paragraph_of[-1]) + 1 == paragraph_bm25.size
         and all(0 < p <= len(documents[d].paragraphs) for (d, p) in layout.normalized)
+        and len(layout.sentence_tokens) == sentences + 1
+        and int(layout.sentence_tokens[-1]) == len(tokens)
+        and (not len(tokens) or int(tokens.max()) < len(vocabulary))
     )
     if not fits:
         raise ValueError("arrays do not fit the documents")
@@ -522,4 +544,5 @@ def _restore(
         paragraph_of=paragraph_of,
         params=params,
         ranking=ranking,
+        analyzer=analyzer,
     )

@@ -6,17 +6,15 @@ what is measured is what users get.
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
 import time
 from dataclasses import dataclass
 
 from bot.answer import Answer, answer_question
-from bot.bm25 import BM25Params
 from bot.cache import CacheStats, CorpusCache
 from bot.corpus import Corpus, CorpusError, load_corpus
 from bot.index import Index, Ranking, build_index
+from bot.search.params import BM25Params
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +31,11 @@ class LoadedCorpus:
     """What came from the cache (`settings.cache_dir`) and what was done anew."""
 
 
+def bm25_params(settings: Settings) -> BM25Params:
+    """The BM25Okapi parameters the settings ask for."""
+    return BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, epsilon=settings.bm25_epsilon)
+
+
 def load_index(settings: Settings) -> LoadedCorpus:
     """Read `settings.corpus_dir` and index it (blocking: run it off the event loop).
 
@@ -43,7 +46,7 @@ def load_index(settings: Settings) -> LoadedCorpus:
     started = time.perf_counter()
     cache = CorpusCache.open(settings.cache_dir, settings.corpus_dir)
     corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes, cache=cache)
-    params = BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, epsilon=settings.bm25_epsilon)
+    params = bm25_params(settings)
     ranking = Ranking(
         paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
     )
@@ -66,21 +69,7 @@ def load_index(settings: Settings) -> LoadedCorpus:
         cache.stats.documents_from_cache,
         "from cache" if cache.stats.index_from_cache else "built",
     )
-    _freeze_once()
     return LoadedCorpus(corpus, index, seconds, cache.stats)
-
-
-_frozen = threading.Lock()
-
-
-def _freeze_once() -> None:
-    """After the first load, leave every object alive then (the corpus, and at start-up
-    little else) out of all future garbage collections, which would otherwise walk the
-    whole corpus and, holding the GIL, pause the event loop. They are still freed when
-    no longer referenced (the index holds no reference cycles). Only once: objects
-    frozen at a later reload could hold cycles that would then never be collected."""
-    if _frozen.acquire(blocking=False):
-        gc.freeze()
 
 
 def ask(index: Index, question: str, settings: Settings, *, k: int | None = None) -> Answer:

@@ -1,19 +1,24 @@
 """The analyzer: one place that turns text into sentences and search terms.
 
-Sentences and questions go through the same `terms` function, so a question
-word and a corpus word meet as the same stem.
+Sentences and questions go through the same `Analyzer`, so a question word and a
+corpus word meet as the same stem. The module functions (`terms`, `words`,
+`split_sentences`, `sentence_spans`) use the default analyzer, made at first use.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 
 import pysbd
 import Stemmer
+
+from bot.query import Query, asking
 
 # The common English stop word list (NLTK's, from Snowball's), less the contractions
 # (words split at apostrophes, so "don't" arrives as "don" + "t"), plus "us": the
@@ -74,16 +79,6 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-@cache
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-@cache
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
-
-
 @dataclass(frozen=True, slots=True)
 class Word:
     """A word of a text, where it stands, and the term it indexes as (None: a stop word)."""
@@ -91,47 +86,6 @@ class Word:
     start: int
     end: int
     term: str | None
-
-
-def _term(surface: str) -> str | None:
-    word = surface.replace(".", "") if "." in surface else surface
-    # An all-capitals word of two or more letters is an acronym: "US" is the
-    # country, not the pronoun "us", so it is never dropped as a stop word.
-    is_acronym = len(word) > 1 and word.isupper()
-    folded = word.casefold()
-    if not is_acronym and folded in STOP_WORDS:
-        return None
-    stemmed: str = _stemmer().stemWord(folded)
-    return stemmed
-
-
-def words(text: str) -> Iterator[Word]:
-    """Every word of `text` (already normalized) with its search term."""
-    for match in _WORD.finditer(text):
-        yield Word(match.start(), match.end(), _term(match.group()))
-
-
-# Surface word -> term (None: a stop word), so each distinct word is stemmed once.
-# Bounded: cleared when full, which costs a little speed and never changes a result.
-_TERM_OF: dict[str, str | None] = {}
-_TERM_OF_LIMIT = 1 << 20
-
-
-def terms(text: str) -> list[str]:
-    """The search terms of `text`, in order, repeats kept (BM25 counts them)."""
-    found: list[str] = []
-    known = _TERM_OF
-    for surface in _WORD.findall(normalize(text)):
-        try:
-            term = known[surface]
-        except KeyError:
-            term = _term(surface)
-            if len(known) >= _TERM_OF_LIMIT:
-                known.clear()
-            known[surface] = term
-        if term is not None:
-            found.append(term)
-    return found
 
 
 # A paragraph that pysbd can only return whole: words of ASCII letters and digits,
@@ -145,48 +99,157 @@ def terms(text: str) -> list[str]:
 _ONE_SENTENCE = re.compile(r"[A-Za-z0-9,;: -]*[A-Za-z]{2}[.!?]?")
 
 
+# Surface words whose term an analyzer remembers; then it forgets them all, which costs
+# a little speed and never changes a result.
+_MEMO_LIMIT = 1 << 20
+
+
+class Analyzer:
+    """Text -> sentences and search terms, with its stop words, stemmer and a memo of
+    the term of each surface word seen (so each distinct word is stemmed once)."""
+
+    # What the analyzer makes of text, declared rather than hashed from source files (code
+    # moved between modules would not change what it makes). Bump it with any change to
+    # how text is normalized, split into sentences or turned into terms, and to how
+    # bot/corpus.py reads and cleans files (the cache keeps parsed files under this
+    # version too): cached work of another version is then rebuilt.
+    VERSION = 1
+
+    def __init__(self, stop_words: Iterable[str] = STOP_WORDS, language: str = "english") -> None:
+        self.stop_words = frozenset(stop_words)
+        self.language = language
+        self._stemmer = Stemmer.Stemmer(language)
+        self._segmenter: pysbd.Segmenter | None = None  # made when first needed: slow to make
+        self._term_of: dict[str, str | None] = {}
+        self._version: str | None = None
+
+    def __reduce__(self) -> tuple[type[Analyzer], tuple[frozenset[str], str]]:
+        # Sent to worker processes by what it is made from; its memo stays here.
+        return type(self), (self.stop_words, self.language)
+
+    @property
+    def version(self) -> str:
+        """A short hash of `VERSION`, the stop words and language, and the versions of
+        pysbd and PyStemmer: analyses made under another version are stale."""
+        if self._version is None:
+            digest = hashlib.sha256(f"{self.VERSION}\0{self.language}".encode())
+            digest.update(" ".join(sorted(self.stop_words)).encode())
+            for package in ("pysbd", "PyStemmer"):
+                try:
+                    digest.update(f"\0{package}={metadata.version(package)}".encode())
+                except metadata.PackageNotFoundError:
+                    digest.update(f"\0{package}=?".encode())
+            self._version = digest.hexdigest()[:16]
+        return self._version
+
+    def _term(self, surface: str) -> str | None:
+        word = surface.replace(".", "") if "." in surface else surface
+        # An all-capitals word of two or more letters is an acronym: "US" is the
+        # country, not the pronoun "us", so it is never dropped as a stop word.
+        is_acronym = len(word) > 1 and word.isupper()
+        folded = word.casefold()
+        if not is_acronym and folded in self.stop_words:
+            return None
+        stemmed: str = self._stemmer.stemWord(folded)
+        return stemmed
+
+    def words(self, text: str) -> Iterator[Word]:
+        """Every word of `text` (already normalized) with its search term."""
+        for match in _WORD.finditer(text):
+            yield Word(match.start(), match.end(), self._term(match.group()))
+
+    def terms(self, text: str) -> list[str]:
+        """The search terms of `text`, in order, repeats kept (BM25 counts them)."""
+        found: list[str] = []
+        known = self._term_of
+        for surface in _WORD.findall(normalize(text)):
+            try:
+                term = known[surface]
+            except KeyError:
+                term = self._term(surface)
+                if len(known) >= _MEMO_LIMIT:
+                    known.clear()
+                known[surface] = term
+            if term is not None:
+                found.append(term)
+        return found
+
+    def analyse_question(self, question: str, weigh: Callable[[str], float]) -> Query:
+        """The query of a question: its terms, what its wording asks for, and each term's
+        weight by `weigh` (the index's, see `bot.index.Index.parse`)."""
+        kind, wording = asking(question)
+        wording_terms = frozenset(self.terms(normalize(wording))) if wording else frozenset()
+        return Query.of(question, self.terms(question), kind, wording_terms, weigh)
+
+    def sentence_spans(self, paragraph: str) -> list[tuple[int, int]]:
+        """Where each sentence of an already normalized paragraph starts and ends.
+
+        `[paragraph[a:b] for a, b in sentence_spans(paragraph)]` are its sentences.
+        """
+        if not paragraph:
+            return []
+        if _ONE_SENTENCE.fullmatch(paragraph):
+            return [(0, len(paragraph))]
+        return self._pysbd_spans(paragraph)
+
+    def _pysbd_spans(self, paragraph: str) -> list[tuple[int, int]]:
+        # Cut the paragraph itself where pysbd's sentences start, so no character is lost
+        # even where pysbd drops one (it does after a closing abbreviation: "Gen.?!").
+        if self._segmenter is None:
+            self._segmenter = pysbd.Segmenter(language="en", clean=False)
+        starts: list[int] = []
+        cursor = 0
+        for segment in self._segmenter.segment(paragraph):
+            found = paragraph.find(segment.strip(), cursor)
+            if found < 0:
+                continue
+            starts.append(found)
+            cursor = found + len(segment.strip())
+        if not starts:
+            return [(0, len(paragraph))]
+        starts[0] = 0
+        ends = [*starts[1:], len(paragraph)]
+        spans = []
+        for a, b in zip(starts, ends, strict=True):
+            piece = paragraph[a:b]
+            start = a + len(piece) - len(piece.lstrip())
+            end = b - (len(piece) - len(piece.rstrip()))
+            if start < end:
+                spans.append((start, end))
+        return spans
+
+    def split_sentences(self, paragraph: str) -> list[str]:
+        """Split one paragraph of news prose into sentences.
+
+        pysbd handles what news needs: titles and abbreviations (U.S., Maj. Gen.,
+        Dr., Jr., Jan.), initials, decimals and quotations.
+        """
+        paragraph = normalize(paragraph)
+        return [paragraph[a:b] for a, b in self.sentence_spans(paragraph)]
+
+
+@cache
+def default_analyzer() -> Analyzer:
+    """The analyzer the corpus and questions go through unless another is passed in."""
+    return Analyzer()
+
+
+def words(text: str) -> Iterator[Word]:
+    """Every word of `text` (already normalized) with its search term (default analyzer)."""
+    return default_analyzer().words(text)
+
+
+def terms(text: str) -> list[str]:
+    """The search terms of `text`, in order, repeats kept (default analyzer)."""
+    return default_analyzer().terms(text)
+
+
 def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
-    """Where each sentence of an already normalized paragraph starts and ends.
-
-    `[paragraph[a:b] for a, b in sentence_spans(paragraph)]` are its sentences.
-    """
-    if not paragraph:
-        return []
-    if _ONE_SENTENCE.fullmatch(paragraph):
-        return [(0, len(paragraph))]
-    return _pysbd_spans(paragraph)
-
-
-def _pysbd_spans(paragraph: str) -> list[tuple[int, int]]:
-    # Cut the paragraph itself where pysbd's sentences start, so no character is lost
-    # even where pysbd drops one (it does after a closing abbreviation: "Gen.?!").
-    starts: list[int] = []
-    cursor = 0
-    for segment in _segmenter().segment(paragraph):
-        found = paragraph.find(segment.strip(), cursor)
-        if found < 0:
-            continue
-        starts.append(found)
-        cursor = found + len(segment.strip())
-    if not starts:
-        return [(0, len(paragraph))]
-    starts[0] = 0
-    ends = [*starts[1:], len(paragraph)]
-    spans = []
-    for a, b in zip(starts, ends, strict=True):
-        piece = paragraph[a:b]
-        start = a + len(piece) - len(piece.lstrip())
-        end = b - (len(piece) - len(piece.rstrip()))
-        if start < end:
-            spans.append((start, end))
-    return spans
+    """Where each sentence of an already normalized paragraph starts and ends (default
+    analyzer)."""
+    return default_analyzer().sentence_spans(paragraph)
 
 
 def split_sentences(paragraph: str) -> list[str]:
-    """Split one paragraph of news prose into sentences.
-
-    pysbd handles what news needs: titles and abbreviations (U.S., Maj. Gen.,
-    Dr., Jr., Jan.), initials, decimals and quotations.
-    """
-    paragraph = normalize(paragraph)
-    return [paragraph[a:b] for a, b in sentence_spans(paragraph)]
+    """One paragraph of news prose split into sentences (default analyzer)."""
+    return default_analyzer().split_sentences(paragraph)

@@ -18,11 +18,11 @@ import pytest
 
 import bot.cache
 from bot.analysis import analyzer_version
-from bot.bm25 import BM25Params
 from bot.cache import FORMAT, CacheProblem, CorpusCache, read_container, write_container
 from bot.corpus import load_corpus
 from bot.index import Index, Ranking, build_index
 from bot.pipeline import LoadedCorpus, load_index
+from bot.search.params import BM25Params
 from bot.settings import Settings
 
 QUESTIONS = [
@@ -247,9 +247,21 @@ def test_a_cache_file_of_another_analyzer_version_is_stale_and_rebuilt(
     assert rebuilt.cache is not None
     assert rebuilt.cache.files_parsed == 3 and not rebuilt.cache.index_from_cache
     assert rebuilt.cache.documents_analysed == 3
-    assert all("another analyzer version" in reason for reason in rebuilt.cache.rejected)
-    assert any("another analyzer version" in r.getMessage() for r in caplog.records)
+    assert all("another reader or analyzer version" in r for r in rebuilt.cache.rejected)
+    assert any("another reader or analyzer version" in r.getMessage() for r in caplog.records)
     assert_same_index(rebuilt.index, cold.index)
+
+
+def test_parsed_files_cached_by_another_reader_version_are_parsed_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The analyzer declares its version; a change to reading or cleaning files must also
+    # invalidate what was cached, although no analyzer code moved.
+    load_index(settings)
+    monkeypatch.setattr(bot.cache, "READER_VERSION", bot.cache.READER_VERSION + 1)
+    rebuilt = load_index(settings)
+    assert rebuilt.cache is not None
+    assert rebuilt.cache.files_parsed == 3 and rebuilt.cache.files_from_cache == 0
 
 
 def test_an_index_that_does_not_fit_its_documents_is_rejected(

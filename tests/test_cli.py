@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -229,6 +230,17 @@ def test_check_passes_on_the_bundled_corpus(capsys: pytest.CaptureFixture[str]) 
     assert out.splitlines()[0] == "settings: ok (corpus_dir = corpus)"
     assert "corpus: 3 documents, " in out
     assert ", 0 skipped, version " in out
+
+
+def test_check_verify_scores_the_corpus_with_rank_bm25_and_agrees(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "check", "--verify")
+    assert code == 0
+    [line] = [line for line in out.splitlines() if line.startswith("verify: ")]
+    assert re.fullmatch(
+        r"verify: (\d+) questions, top 10 agree in \1/\1, max \|score difference\| \S+: ok", line
+    )
 
 
 def test_check_names_a_bad_file_and_its_reason(

@@ -198,8 +198,8 @@ def test_the_build_context_leaves_out_secrets_and_local_builds_but_keeps_what_is
         ".git/HEAD",
         "data/newsqa.sqlite3",
         ".cache/newsqa/index",
-        "bot/_kernel.c",
-        "bot/_kernel.cpython-311-x86_64-linux-gnu.so",
+        "bot/search/_kernel.c",
+        "bot/search/_kernel.cpython-311-x86_64-linux-gnu.so",
         "bot/__pycache__/cli.cpython-311.pyc",
     ):
         assert _ignored(path, patterns), f"the build context would carry {path}"
@@ -212,6 +212,6 @@ def test_the_build_context_leaves_out_secrets_and_local_builds_but_keeps_what_is
     tracked = subprocess.run(
         ["git", "ls-files", "--", *copied], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout.split()
-    assert "bot/_kernel.pyx" in tracked and "config/bot.toml" in tracked
+    assert "bot/search/_kernel.pyx" in tracked and "config/bot.toml" in tracked
     left_out = [path for path in tracked if _ignored(path, patterns)]
     assert not left_out, f".dockerignore leaves out files the build copies: {left_out}"

@@ -7,6 +7,7 @@ The features (bot.discord.ask, .sources, .admin) are extensions loaded by name i
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from dataclasses import dataclass
@@ -141,6 +142,14 @@ class QABot(commands.Bot):
         self._storage = storage
         # Loading reads files and stems every sentence: keep it off the event loop.
         self._live = await asyncio.to_thread(load_index, self.settings)
+        # Leave every object alive now (the corpus, little else) out of all future garbage
+        # collections, which would otherwise walk the whole corpus and, holding the GIL,
+        # pause the event loop. They are still freed when no longer referenced (the index
+        # holds no reference cycles). Only here, once: objects frozen at a reload could hold
+        # cycles that would then never be collected. Collect first, so that no garbage is
+        # frozen with them (start-up: nothing is being answered yet).
+        gc.collect()
+        gc.freeze()
         index = self._live.index
         log.info(
             "corpus loaded: %d documents, %d sentences, %d skipped, version %s, %.2f s",

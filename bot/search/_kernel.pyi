@@ -1,4 +1,4 @@
-# Types of the compiled kernel (bot/_kernel.pyx), for mypy.
+# Types of the compiled kernel (bot/search/_kernel.pyx), for mypy.
 import numpy as np
 import numpy.typing as npt
 
@@ -6,7 +6,7 @@ BLOCK: int
 
 def top_n(
     indptr: npt.NDArray[np.int64],
-    documents: npt.NDArray[np.int32],
+    sentences: npt.NDArray[np.int32],
     impact: npt.NDArray[np.float64],
     term_ids: npt.NDArray[np.int64],
     times: npt.NDArray[np.float64],
@@ -14,9 +14,9 @@ def top_n(
     n: int,
     mode: int,
     weight: float,
-    group_of: npt.NDArray[np.int32],
-    group_indptr: npt.NDArray[np.int64],
-    group_documents: npt.NDArray[np.int32],
-    group_impact: npt.NDArray[np.float64],
+    paragraph_of: npt.NDArray[np.int32],
+    paragraph_indptr: npt.NDArray[np.int64],
+    paragraph_units: npt.NDArray[np.int32],
+    paragraph_impact: npt.NDArray[np.float64],
     block: int = ...,
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]: ...
