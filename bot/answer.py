@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from bot.corpus import Document
 from bot.index import Hit, Index, Sentence
 from bot.query import Query
+from bot.rerank import search
 
 NOTHING_TO_SEARCH = "nothing to search for"
 NOT_IN_CORPUS = "not in the corpus"
@@ -214,7 +215,7 @@ def answer_question(
         return Answer(question, False, (), (), index.version, reason=reason)
     query = index.parse(question)  # the only time the question is analysed
     depth = max(k * _SEARCH_SLACK, _ANSWER_WINDOW)
-    hits = index.search(query, depth)
+    hits = search(index, query, depth)
     if not any(hit.context_coverage >= min_coverage for hit in hits[:_ANSWER_WINDOW]):
         return compose(query, hits[:_ANSWER_WINDOW], index, k=k, min_coverage=min_coverage)
     answer = compose(query, hits, index, k=k, min_coverage=min_coverage)
@@ -224,6 +225,6 @@ def answer_question(
     # `depth` of any deeper search, and compose takes hits in order, so the passages
     # are those of every depth in between, and one search costs less than several.
     if len(answer.passages) < k and len(hits) == depth < _DEEPEST:
-        hits = index.search(query, _DEEPEST)
+        hits = search(index, query, _DEEPEST)
         answer = compose(query, hits, index, k=k, min_coverage=min_coverage)
     return answer

@@ -16,158 +16,47 @@ analyses only their documents whose text changed, and builds the postings anew.
 Every cache file holds a format number, the versions of the code that made it (the
 file reader's `bot.corpus.READER_VERSION`, and the version the analyzer declares,
 `bot.text.Analyzer.VERSION`, with its stop words and the pysbd and PyStemmer
-versions; see `bot.analysis.analyzer_version`) and a SHA-256 of its contents. A file
-that does not check out (damaged, truncated, stale) is logged, ignored and rebuilt,
-never trusted. Files are written under a temporary name and
-renamed into place, so a reader sees a whole old file or a whole new one.
+versions; see `bot.analysis.analyzer_version`) and a SHA-256 of its contents (the
+container, `bot.store.container`). A file that does not check out (damaged,
+truncated, stale) is logged, ignored and rebuilt, never trusted.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
-import os
 import shutil
-import struct
-import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
 
 from bot.analysis import Analysis, analyse_documents, analyzer_version, merge, select
 from bot.corpus import READER_VERSION, Document, SkippedFile
+from bot.store.container import (
+    FORMAT,
+    Arrays,
+    CacheProblem,
+    Meta,
+    read_container,
+    write_container,
+)
+from bot.store.entries import decode_analysis, decode_results, encode_analysis, encode_results
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4
-_MAGIC = b"NQACACHE"
-_HEAD = len(_MAGIC) + 8  # magic, then the header's length
-_DIGEST = 32  # SHA-256 of everything before it, at the end of the file
-_ALIGN = 64
 _TEMPORARY_MAX_AGE = 3600.0  # seconds before a leftover temporary file is removed
 
-Arrays = dict[str, npt.NDArray[Any]]
-Meta = dict[str, Any]
 
-
-class CacheProblem(Exception):
-    """A cache file that cannot be used. `stale`: made by another version, not damaged."""
-
-    def __init__(self, reason: str, *, stale: bool = False) -> None:
-        super().__init__(reason)
-        self.stale = stale
-
-
-def _code_version() -> str:
+def code_version() -> str:
     """The versions of the code whose output is cached: the file reader and the analyzer."""
     return f"reader {READER_VERSION}, analyzer {analyzer_version()}"
-
-
-def _aligned(offset: int) -> int:
-    return -(-offset // _ALIGN) * _ALIGN
 
 
 def _sha256(text: str) -> str:
     # surrogateescape: a path that is not UTF-8 hashes as its bytes instead of raising
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def write_container(
-    path: Path, kind: str, meta: Mapping[str, Any], arrays: Mapping[str, npt.NDArray[Any]]
-) -> None:
-    """Write `meta` (JSON) and `arrays` to `path` atomically, with a checksum."""
-    entries: list[list[Any]] = []
-    blobs: list[tuple[int, bytes | memoryview]] = []  # (offset, bytes) of each array
-    offset = 0
-    for name, array in arrays.items():
-        data = np.ascontiguousarray(array)
-        entries.append([name, data.dtype.str, list(data.shape), offset, data.nbytes])
-        blobs.append((offset, memoryview(data.reshape(-1).view(np.uint8).data)))
-        offset = _aligned(offset + data.nbytes)
-    header = json.dumps(
-        {
-            "format": FORMAT,
-            "kind": kind,
-            "analyzer": _code_version(),
-            "meta": meta,
-            "arrays": entries,
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode()
-    start = _aligned(_HEAD + len(header))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f"{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            digest = hashlib.sha256()
-
-            def emit(chunk: bytes | memoryview) -> None:
-                digest.update(chunk)
-                out.write(chunk)
-
-            emit(_MAGIC + struct.pack("<Q", len(header)) + header)
-            emit(bytes(start - _HEAD - len(header)))
-            written = 0
-            for at, blob in blobs:
-                emit(bytes(at - written))
-                emit(blob)
-                written = at + len(blob)
-            out.write(digest.digest())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def read_container(path: Path, kind: str) -> tuple[Meta, Arrays]:
-    """The meta and arrays of a cache file, checked; raises `CacheProblem` if it is unusable.
-
-    The arrays are read-only views of the file's bytes.
-    """
-    data = path.read_bytes()
-    if len(data) < _HEAD + _DIGEST or not data.startswith(_MAGIC):
-        raise CacheProblem("not a cache file, or truncated")
-    body = memoryview(data)[:-_DIGEST]
-    if hashlib.sha256(body).digest() != data[-_DIGEST:]:
-        raise CacheProblem("checksum mismatch: damaged or truncated")
-    try:
-        (header_length,) = struct.unpack_from("<Q", data, len(_MAGIC))
-        header = json.loads(data[_HEAD : _HEAD + header_length])
-    except (struct.error, ValueError) as error:
-        raise CacheProblem(f"unreadable header: {error}") from None
-    if not isinstance(header, dict) or not isinstance(header.get("meta"), dict):
-        raise CacheProblem("unreadable header: not a mapping with a meta mapping")
-    if header.get("format") != FORMAT:
-        raise CacheProblem(f"format {header.get('format')}, not {FORMAT}", stale=True)
-    if header.get("kind") != kind:
-        raise CacheProblem(f"holds {header.get('kind')!r}, not {kind!r}")
-    if header.get("analyzer") != _code_version():
-        raise CacheProblem("made by another reader or analyzer version", stale=True)
-    start = _aligned(_HEAD + header_length)
-    arrays: Arrays = {}
-    try:
-        for name, dtype_name, shape, offset, size in header["arrays"]:
-            dtype = np.dtype(dtype_name)
-            if size == 0:
-                arrays[name] = np.empty(shape, dtype=dtype)
-                continue
-            begin = start + offset
-            if offset < 0 or begin + size > len(body) or size % dtype.itemsize:
-                raise CacheProblem(f"array {name} lies outside the file")
-            array = np.frombuffer(data, dtype=dtype, count=size // dtype.itemsize, offset=begin)
-            arrays[name] = array.reshape(shape)
-    except (TypeError, ValueError) as error:
-        raise CacheProblem(f"unreadable array table: {error}") from None
-    return header["meta"], arrays
 
 
 @dataclass
@@ -196,14 +85,13 @@ def _read_marker(path: Path) -> str | None:
         return None
 
 
-_DOCUMENT_FIELDS = ("id", "title", "source", "publisher", "author", "url", "published")
 _CORPUS_MARKER = "corpus-folder.txt"  # in each corpus's cache: the folder it caches
 
 
 class CorpusCache:
     """The cache of one corpus folder, for one load (see the module docstring).
 
-    `bot.corpus.load_corpus` asks it for parsed files, `bot.index.build_index`
+    `bot.corpus.load_corpus` asks it for parsed files, `bot.store.corpus_store`
     for analyses and the built index. It never raises for a cache problem: a
     file it cannot read or write is logged and the work is done instead.
     """
@@ -242,7 +130,7 @@ class CorpusCache:
         if meta.get("path") != relative or meta.get("digest") != digest:
             return None  # the file changed: parse it again
         try:
-            results = _decode_results(meta, arrays)
+            results = decode_results(meta, arrays)
         except _DAMAGE as error:
             self._reject(path, f"unreadable entry: {error!r}")
             return None
@@ -255,7 +143,7 @@ class CorpusCache:
         self._remember(relative, results)
         digest = self._digests.get(relative)
         if digest is not None:
-            meta, arrays = _encode_results(relative, digest, results)
+            meta, arrays = encode_results(relative, digest, results)
             self._write(self._entry(relative, ".docs"), "docs", meta, arrays)
 
     def finish(self) -> None:
@@ -349,7 +237,7 @@ class CorpusCache:
         meta, arrays = entry
         try:
             hashes = [str(h) for h in meta["hashes"]]
-            analysis = _decode_analysis(meta, arrays)
+            analysis = decode_analysis(meta, arrays)
             if analysis.documents != len(hashes):
                 raise ValueError("document count does not match")
         except _DAMAGE as error:
@@ -358,7 +246,7 @@ class CorpusCache:
         return hashes, analysis
 
     def _save_pack(self, relative: str, hashes: list[str], analysis: Analysis) -> None:
-        meta, arrays = _encode_analysis(analysis)
+        meta, arrays = encode_analysis(analysis)
         meta.update(path=relative, hashes=hashes)
         self._write(self._entry(relative, ".terms"), "terms", meta, arrays)
 
@@ -370,7 +258,7 @@ class CorpusCache:
 
     def index_key(self, documents: Sequence[Document]) -> str:
         """What a stored index must have been built from: these documents, in this order."""
-        digest = hashlib.sha256(f"{FORMAT}\0{_code_version()}".encode())
+        digest = hashlib.sha256(f"{FORMAT}\0{code_version()}".encode())
         for document in documents:
             digest.update(f"\0{document.id}\0{document.content_hash}".encode())
         return digest.hexdigest()
@@ -394,7 +282,7 @@ class CorpusCache:
 
     def _read(self, path: Path, kind: str) -> tuple[Meta, Arrays] | None:
         try:
-            return read_container(path, kind)
+            return read_container(path, kind, code_version())
         except FileNotFoundError:
             return None
         except CacheProblem as problem:
@@ -416,7 +304,7 @@ class CorpusCache:
 
     def _write(self, path: Path, kind: str, meta: Meta, arrays: Arrays) -> None:
         try:
-            write_container(path, kind, meta, arrays)
+            write_container(path, kind, code_version(), meta, arrays)
         except (OSError, ValueError, TypeError) as error:  # ValueError: text not encodable
             log.warning("cannot write cache file %s: %s", path, error)
 
@@ -437,108 +325,3 @@ def _runs(sources: list[tuple[Analysis, int] | None]) -> list[Analysis]:
     if current is not None:
         parts.append(select(current, picked))
     return parts
-
-
-def _encode_results(
-    relative: str, digest: str, results: list[Document | SkippedFile]
-) -> tuple[Meta, Arrays]:
-    # Compact rows: ["skip", path, reason] or [paragraph count, content hash, *fields].
-    items: list[list[Any]] = []
-    paragraphs: list[str] = []
-    for result in results:
-        if isinstance(result, SkippedFile):
-            items.append(["skip", result.path, result.reason])
-        else:
-            fields = [getattr(result, name) for name in _DOCUMENT_FIELDS]
-            items.append([len(result.paragraphs), result.content_hash, *fields])
-            paragraphs.extend(result.paragraphs)
-    meta: Meta = {"path": relative, "digest": digest, "results": items}
-    if any("\n" in paragraph for paragraph in paragraphs):  # never from files: normalized
-        ends = np.cumsum([len(p) for p in paragraphs], dtype=np.int64)
-        text = np.frombuffer("".join(paragraphs).encode(), dtype=np.uint8)
-        return meta, {"text": text, "ends": ends}
-    meta["lines"] = len(paragraphs)  # one paragraph a line: split at C speed when read
-    return meta, {"text": np.frombuffer("\n".join(paragraphs).encode(), dtype=np.uint8)}
-
-
-def _paragraphs(meta: Meta, arrays: Arrays) -> list[str]:
-    text = arrays["text"].tobytes().decode()
-    if "lines" in meta:
-        lines = text.split("\n") if meta["lines"] else []
-        if len(lines) != meta["lines"]:
-            raise ValueError("paragraph count does not match the text")
-        return lines
-    ends = arrays["ends"].tolist()
-    if (ends[-1] if ends else 0) != len(text):
-        raise ValueError("paragraph offsets do not match the text")
-    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-
-
-def _decode_results(meta: Meta, arrays: Arrays) -> list[Document | SkippedFile]:
-    all_paragraphs = _paragraphs(meta, arrays)
-    results: list[Document | SkippedFile] = []
-    cursor = 0
-    for item in meta["results"]:
-        if item[0] == "skip":
-            _, path, reason = item
-            results.append(SkippedFile(str(path), str(reason)))
-            continue
-        count, content_hash, doc_id, title, source, publisher, author, url, published = item
-        paragraphs = tuple(all_paragraphs[cursor : cursor + count])
-        cursor += count
-        results.append(
-            Document(
-                doc_id, title, paragraphs, source, publisher, author, url, published, content_hash
-            )
-        )
-    if cursor != len(all_paragraphs):
-        raise ValueError("paragraph count does not match")
-    return results
-
-
-def encode_vocabulary(vocabulary: Sequence[str]) -> npt.NDArray[np.uint8]:
-    """Terms (which never hold a line break) as one UTF-8 array."""
-    return np.frombuffer("\n".join(vocabulary).encode(), dtype=np.uint8)
-
-
-def decode_vocabulary(array: npt.NDArray[np.uint8]) -> tuple[str, ...]:
-    text = array.tobytes().decode()
-    return tuple(text.split("\n")) if text else ()
-
-
-def _encode_analysis(analysis: Analysis) -> tuple[Meta, Arrays]:
-    meta: Meta = {"normalized": [list(item) for item in analysis.normalized]}
-    arrays: Arrays = {
-        "vocabulary": encode_vocabulary(analysis.vocabulary),
-        "tokens": analysis.tokens,
-        "sentence_tokens": analysis.sentence_tokens,
-        "paragraph": analysis.paragraph,
-        "start": analysis.start,
-        "end": analysis.end,
-        "document_sentences": analysis.document_sentences,
-    }
-    return meta, arrays
-
-
-def _decode_analysis(meta: Meta, arrays: Arrays) -> Analysis:
-    analysis = Analysis(
-        vocabulary=decode_vocabulary(arrays["vocabulary"]),
-        tokens=arrays["tokens"].astype(np.int32, copy=False),
-        sentence_tokens=arrays["sentence_tokens"].astype(np.int64, copy=False),
-        paragraph=arrays["paragraph"].astype(np.int32, copy=False),
-        start=arrays["start"].astype(np.int32, copy=False),
-        end=arrays["end"].astype(np.int32, copy=False),
-        document_sentences=arrays["document_sentences"].astype(np.int64, copy=False),
-        normalized=tuple((int(d), int(p), str(text)) for d, p, text in meta["normalized"]),
-    )
-    sentences, tokens = analysis.sentences, len(analysis.tokens)
-    consistent = (
-        len(analysis.sentence_tokens) == sentences + 1
-        and len(analysis.start) == len(analysis.end) == sentences
-        and int(analysis.sentence_tokens[-1]) == tokens
-        and int(analysis.document_sentences[-1]) == sentences
-        and (tokens == 0 or int(analysis.tokens.max()) < len(analysis.vocabulary))
-    )
-    if not consistent:
-        raise ValueError("arrays do not fit together")
-    return analysis

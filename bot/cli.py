@@ -27,7 +27,7 @@ from bot.settings import (
     SettingsError,
     load_settings,
 )
-from bot.storage import Storage, StorageError
+from bot.store.sqlite import Storage, StorageError
 
 log = logging.getLogger(__name__)
 

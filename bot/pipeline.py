@@ -11,11 +11,12 @@ import time
 from dataclasses import dataclass
 
 from bot.answer import Answer, answer_question
-from bot.cache import CacheStats, CorpusCache
-from bot.corpus import Corpus, CorpusError, load_corpus
-from bot.index import Index, Ranking, build_index
+from bot.cache import CacheStats
+from bot.corpus import Corpus
+from bot.index import Index, Ranking
 from bot.search.params import BM25Params
 from bot.settings import Settings
+from bot.store.corpus_store import CorpusStore
 
 log = logging.getLogger(__name__)
 
@@ -40,36 +41,31 @@ def load_index(settings: Settings) -> LoadedCorpus:
     """Read `settings.corpus_dir` and index it (blocking: run it off the event loop).
 
     Files, analyses and the index are reused from `settings.cache_dir` where the
-    corpus is unchanged (see bot.cache). Raises `CorpusError` for a missing folder
-    or a corpus with nothing to index; then its `skipped` holds what was left out.
+    corpus is unchanged (see bot.store.corpus_store). Raises `CorpusError` for a missing
+    folder or a corpus with nothing to index; then its `skipped` holds what was left out.
     """
     started = time.perf_counter()
-    cache = CorpusCache.open(settings.cache_dir, settings.corpus_dir)
-    corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes, cache=cache)
-    params = bm25_params(settings)
+    store = CorpusStore(settings.corpus_dir, settings.cache_dir)
     ranking = Ranking(
         paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
     )
-    try:
-        index = build_index(corpus.documents, params, ranking, cache=cache)
-    except CorpusError as error:  # nothing to index: say what was left out on the way
-        if not corpus.skipped:
-            raise
-        message = f"{error} ({len(corpus.skipped)} skipped)"
-        raise CorpusError(message, skipped=corpus.skipped) from None
+    loaded = store.load(
+        max_file_bytes=settings.max_file_bytes, params=bm25_params(settings), ranking=ranking
+    )
     seconds = time.perf_counter() - started
+    stats = loaded.stats
     log.info(
         "indexed %d documents in %.2f s: %d files parsed, %d from cache; %d documents "
         "analysed, %d from cache; index %s",
-        len(corpus.documents),
+        len(loaded.corpus.documents),
         seconds,
-        cache.stats.files_parsed,
-        cache.stats.files_from_cache,
-        cache.stats.documents_analysed,
-        cache.stats.documents_from_cache,
-        "from cache" if cache.stats.index_from_cache else "built",
+        stats.files_parsed,
+        stats.files_from_cache,
+        stats.documents_analysed,
+        stats.documents_from_cache,
+        "from cache" if stats.index_from_cache else "built",
     )
-    return LoadedCorpus(corpus, index, seconds, cache.stats)
+    return LoadedCorpus(loaded.corpus, loaded.index, seconds, stats)
 
 
 def ask(index: Index, question: str, settings: Settings, *, k: int | None = None) -> Answer:

@@ -111,7 +111,7 @@ class Analyzer:
     # What the analyzer makes of text, declared rather than hashed from source files (code
     # moved between modules would not change what it makes). Bump it with any change to
     # how text is normalized, split into sentences or turned into terms, and to how
-    # bot/corpus.py reads and cleans files (the cache keeps parsed files under this
+    # bot/corpus/ reads and cleans files (the cache keeps parsed files under this
     # version too): cached work of another version is then rebuilt.
     VERSION = 1
 

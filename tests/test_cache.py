@@ -18,12 +18,13 @@ import pytest
 
 import bot.cache
 from bot.analysis import analyzer_version
-from bot.cache import FORMAT, CacheProblem, CorpusCache, read_container, write_container
+from bot.cache import CorpusCache, code_version
 from bot.corpus import load_corpus
 from bot.index import Index, Ranking, build_index
 from bot.pipeline import LoadedCorpus, load_index
 from bot.search.params import BM25Params
 from bot.settings import Settings
+from bot.store.container import FORMAT, CacheProblem, read_container, write_container
 
 QUESTIONS = [
     "who led the Chinese delegation?",
@@ -270,10 +271,10 @@ def test_an_index_that_does_not_fit_its_documents_is_rejected(
     # A whole, checksummed file of the right key whose arrays are wrong (a bug, say).
     load_index(settings)
     path = cache_folder(settings) / "index.bin"
-    meta, arrays = read_container(path, "index")
+    meta, arrays = read_container(path, "index", code_version())
     arrays = {name: np.array(array) for name, array in arrays.items()}
     arrays["searchable"] = arrays["searchable"][:-1]
-    write_container(path, "index", meta, arrays)
+    write_container(path, "index", code_version(), meta, arrays)
     rebuilt = load_index(settings)
     assert rebuilt.cache is not None and not rebuilt.cache.index_from_cache
     assert any("does not fit" in reason for reason in rebuilt.cache.rejected)
@@ -303,9 +304,9 @@ def test_containers_round_trip_and_writes_leave_no_temporary_file(tmp_path: Path
         "empty": np.empty(0, dtype=np.int64),
         "bytes": np.frombuffer("héllo".encode(), dtype=np.uint8),
     }
-    write_container(path, "test", {"note": "ünïcode"}, arrays)
-    write_container(path, "test", {"note": "ünïcode"}, arrays)  # replaced in place
-    meta, read = read_container(path, "test")
+    write_container(path, "test", "v1", {"note": "ünïcode"}, arrays)
+    write_container(path, "test", "v1", {"note": "ünïcode"}, arrays)  # replaced in place
+    meta, read = read_container(path, "test", "v1")
     assert meta == {"note": "ünïcode"}
     assert set(read) == set(arrays)
     for name, array in arrays.items():
@@ -313,17 +314,20 @@ def test_containers_round_trip_and_writes_leave_no_temporary_file(tmp_path: Path
         np.testing.assert_array_equal(read[name], array)
     assert [p.name for p in path.parent.iterdir()] == ["x.bin"]
     with pytest.raises(CacheProblem, match="holds 'test'"):
-        read_container(path, "index")
+        read_container(path, "index", "v1")
+    with pytest.raises(CacheProblem, match="another reader or analyzer version") as stale:
+        read_container(path, "test", "v2")
+    assert stale.value.stale
 
 
 @pytest.mark.parametrize("cut", [0, 10, 100, -1])
 def test_any_truncation_is_detected(tmp_path: Path, cut: int) -> None:
     path = tmp_path / "x.bin"
-    write_container(path, "test", {}, {"a": np.arange(100)})
+    write_container(path, "test", "v1", {}, {"a": np.arange(100)})
     data = path.read_bytes()
     path.write_bytes(data[:cut])
     with pytest.raises(CacheProblem):
-        read_container(path, "test")
+        read_container(path, "test", "v1")
 
 
 def test_a_corpus_of_one_sentence_paragraphs_round_trips(tmp_path: Path) -> None:
@@ -339,7 +343,7 @@ def test_a_corpus_of_one_sentence_paragraphs_round_trips(tmp_path: Path) -> None
     cold = load_index(settings)
     warm = load_index(settings)
     assert warm.cache is not None and warm.cache.index_from_cache
-    assert warm.index._paragraph_bm25 is warm.index._sentence_bm25
+    assert warm.index.snapshot().paragraph_postings is None  # paragraphs are the sentences
     assert_same_index(warm.index, cold.index)
     assert warm.index.search("forest roads", 1)[0].sentence.text == "Its forest roads closed."
 

@@ -16,7 +16,7 @@ import pytest
 
 from bot.cli import main
 from bot.settings import Settings
-from bot.storage import MIGRATIONS
+from bot.store.migrations import MIGRATIONS
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

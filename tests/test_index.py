@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Callable, MutableSequence, Sequence
 from pathlib import Path
@@ -12,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
-from bot.corpus import CorpusError, Document, load_corpus
+from bot.corpus import Corpus, CorpusError, Document, load_corpus
 from bot.index import BM25Params, Index, build_index
+from bot.search.snapshot import IndexSnapshot
 from bot.text import terms
 
 MakeDocument = Callable[..., Document]
@@ -274,8 +276,8 @@ def test_one_sentence_paragraphs_share_the_sentence_index(make_document: MakeDoc
             make_document("b", "Delta prices fell sharply.", "Talks on prices stalled."),
         ]
     )
-    assert index._paragraph_bm25 is index._sentence_bm25
-    assert index._paragraph_of is None
+    snapshot = index.snapshot()
+    assert snapshot.paragraph_postings is None and snapshot.paragraph_of is None
     reference = BM25Okapi([terms(s.text) for s in index.sentences], k1=0.9, b=0.4)
     scores = reference.get_scores(terms("prices talks"))
     for hit in index.search("prices talks", k=5):
@@ -301,3 +303,20 @@ def test_a_dropped_index_is_freed_without_the_garbage_collector(
         assert probe() is None
     finally:
         gc.enable()
+
+
+def test_an_index_made_again_from_its_snapshot_searches_the_same(
+    bundled_corpus: Corpus,
+) -> None:
+    params = BM25Params(k1=1.2, b=0.6)
+    documents = bundled_corpus.documents
+    index = build_index(documents, params)
+    meta, arrays = index.snapshot().to_arrays()
+    json.dumps(meta)  # a store can keep the mapping as JSON
+    snapshot = IndexSnapshot.from_arrays(meta, arrays, documents, params)
+    again = Index.from_snapshot(documents, snapshot, params, index.ranking, index.analyzer)
+    assert again.version == index.version
+    for question in ["Chinese military talks", "Who led the delegation?", "zebra"]:
+        assert again.search(question, 10) == index.search(question, 10)
+    with pytest.raises(ValueError, match="do not fit"):
+        IndexSnapshot.from_arrays(meta, arrays, documents[:-1], params)

@@ -8,6 +8,7 @@ from bot.answer import answer_question
 from bot.cues import has_answer_type
 from bot.index import Index, Ranking, build_index
 from bot.query import AnswerType, Query
+from bot.rerank import search
 from bot.text import default_analyzer
 from tests.conftest import MakeDocument
 
@@ -202,8 +203,8 @@ def test_an_answer_type_every_candidate_holds_changes_nothing(
         *filler(make_document),
     ]
     question = "Who led the bilateral talks?"
-    with_cue = build_index(documents).search(question, 5)
-    without = build_index(documents, ranking=Ranking(answer_type_bonus=0.0)).search(question, 5)
+    with_cue = search(build_index(documents), question, 5)
+    without = search(build_index(documents, ranking=Ranking(answer_type_bonus=0.0)), question, 5)
     assert [(h.sentence.text, h.score) for h in with_cue] == [
         (h.sentence.text, h.score) for h in without
     ]
@@ -227,3 +228,22 @@ def test_the_first_passages_do_not_depend_on_how_many_are_asked(bundled_index: I
             for k in (3, 12)
         )
         assert few.passages == many.passages[:3], question
+
+
+def test_the_index_ranks_by_bm25_and_the_rerank_by_the_kind_of_answer(
+    make_document: MakeDocument,
+) -> None:
+    ceremony = make_document(
+        "ceremony",
+        "The bravery award was presented at the gala.",
+        "The bravery award was presented by Jane Smith.",
+    )
+    index = build_index([ceremony, *filler(make_document)], ranking=Ranking(paragraph_weight=0.0))
+    question = "Who presented the bravery award?"
+    by_bm25 = index.search(question, 2)
+    reranked = search(index, question, 2)
+    assert "gala" in by_bm25[0].sentence.text
+    assert "Jane Smith" in reranked[0].sentence.text
+    assert {h.sentence for h in reranked} == {h.sentence for h in by_bm25}
+    assert reranked[0].score > by_bm25[1].score  # boosted; the other kept its score
+    assert reranked[1] == by_bm25[0]

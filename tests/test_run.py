@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.discord import client
 from bot.pipeline import load_index
 from bot.settings import Settings
-from bot.storage import Storage
+from bot.store.sqlite import Storage
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.storage import MIGRATIONS, Storage, StoredPassage
+from bot.store.migrations import MIGRATIONS
+from bot.store.sqlite import Storage, StoredPassage
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,7 +115,7 @@ VOTER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from bot.storage import Storage, StoredPassage
+    from bot.store.sqlite import Storage, StoredPassage
     storage = Storage.open(Path(sys.argv[1]))
     answer_id = storage.record_answer(
         question="q", answered=True, corpus_version="v", shown=1, asker_id=1,

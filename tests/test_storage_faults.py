@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage import ANSWER_ID_LIMIT, MIGRATIONS, Storage, StorageError, StoredPassage
+from bot.store.migrations import MIGRATIONS
+from bot.store.sqlite import ANSWER_ID_LIMIT, Storage, StorageError, StoredPassage
 
 
 def record(storage: Storage, question: str = "Who led?", message_id: int | None = 99) -> int:

@@ -20,7 +20,7 @@ from bot.discord.embeds import TITLE_LIMIT, answer_embed, clip, context_embed, d
 from bot.index import Index, Sentence
 from bot.pipeline import ask
 from bot.settings import Settings
-from bot.storage import Storage, StorageError, StoredAnswer, StoredPassage, VoteCount
+from bot.store.sqlite import Storage, StorageError, StoredAnswer, StoredPassage, VoteCount
 
 log = logging.getLogger(__name__)
 

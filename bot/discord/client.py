@@ -23,7 +23,7 @@ from bot.discord.errors import handle_interaction_error
 from bot.index import Index
 from bot.pipeline import CorpusChange, LoadedCorpus, diff_corpora, load_index
 from bot.settings import Settings
-from bot.storage import Storage, StorageError
+from bot.store.sqlite import Storage, StorageError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.storage import StorageError
+from bot.store.sqlite import StorageError
 
 log = logging.getLogger(__name__)
 

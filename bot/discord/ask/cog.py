@@ -21,7 +21,7 @@ from bot.discord.ask.buttons import AnswerButton, answer_view, unavailable_view
 from bot.discord.ask.question import question_words
 from bot.discord.client import QABot
 from bot.discord.embeds import clip
-from bot.storage import StoredAnswer, VoteCount
+from bot.store.sqlite import StoredAnswer, VoteCount
 
 log = logging.getLogger(__name__)
 

@@ -15,72 +15,41 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 import secrets
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
-log = logging.getLogger(__name__)
-
-# Each entry moves the schema one version up; PRAGMA user_version says how far a
-# database has come. Append, never edit: databases in the field ran the old ones.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE answers (
-        id INTEGER PRIMARY KEY,
-        question TEXT NOT NULL,
-        answered INTEGER NOT NULL,
-        corpus_version TEXT NOT NULL,
-        asker_hash TEXT NOT NULL,
-        channel_id INTEGER,
-        question_message_id INTEGER,
-        answer_message_id INTEGER,
-        shown INTEGER NOT NULL,
-        created_at TEXT NOT NULL
-    );
-    CREATE INDEX answers_by_question_message ON answers (question_message_id);
-    CREATE TABLE passages (
-        answer_id INTEGER NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
-        rank INTEGER NOT NULL,
-        document_id TEXT NOT NULL,
-        sentence INTEGER NOT NULL,
-        text TEXT NOT NULL,
-        PRIMARY KEY (answer_id, rank)
-    );
-    CREATE TABLE votes (
-        answer_id INTEGER NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
-        voter_hash TEXT NOT NULL,
-        vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
-        voted_at TEXT NOT NULL,
-        PRIMARY KEY (answer_id, voter_hash)
-    );
-    """,
-    # Answer ids became random (so a button from a lost database never finds a new
-    # answer); the order answers were recorded in moves to its own column. Ids
-    # given before were in that order already.
-    """
-    ALTER TABLE answers ADD COLUMN recorded_order INTEGER;
-    UPDATE answers SET recorded_order = id;
-    CREATE INDEX answers_in_recorded_order ON answers (recorded_order);
-    """,
+from bot.store.connection import (
+    StorageError,
+    Transaction,
+    check_integrity,
+    check_place,
+    connect_read_only,
+    one_line,
+    open_problem,
 )
+from bot.store.migrations import MIGRATIONS, migrate
+
+# StorageError is defined with the checks that raise it; callers take it from here.
+__all__ = [
+    "ANSWER_ID_LIMIT",
+    "DEFAULT_BUSY_TIMEOUT",
+    "Storage",
+    "StorageError",
+    "StoredAnswer",
+    "StoredPassage",
+    "VoteCount",
+]
 
 ANSWER_ID_LIMIT = 2**53
 """Answer ids are below this, so they survive a trip through JSON and JavaScript."""
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another connection's lock before it fails."""
-
-
-class StorageError(Exception):
-    """The database cannot be used; the message is one line naming the file and the problem."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +83,6 @@ class VoteCount:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 class Storage:
@@ -157,23 +122,23 @@ class Storage:
         """
         in_memory = str(path) == ":memory:"
         if not in_memory:
-            _check_place(path, read_only=read_only)
+            check_place(path, read_only=read_only)
         try:
             if read_only:
-                connection = _connect_read_only(path, busy_timeout)
+                connection = connect_read_only(path, busy_timeout)
             else:
                 connection = sqlite3.connect(
                     path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
                 )
         except sqlite3.Error as error:
-            raise StorageError(_open_problem(path, error, read_only=read_only)) from error
+            raise StorageError(open_problem(path, error, read_only=read_only)) from error
         try:
             if not read_only:
                 # Also the first read of the file: a file that is no database fails here.
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("PRAGMA synchronous = FULL")  # a vote acknowledged is on disk
             connection.execute("PRAGMA foreign_keys = ON")
-            _check_integrity(connection, path)
+            check_integrity(connection, path)
             if not read_only:
                 migrate(connection)
             return cls(connection, path, read_only=read_only)
@@ -182,7 +147,7 @@ class Storage:
             raise
         except sqlite3.Error as error:
             connection.close()
-            raise StorageError(_open_problem(path, error, read_only=read_only)) from error
+            raise StorageError(open_problem(path, error, read_only=read_only)) from error
 
     def close(self) -> None:
         with self._reporting("close"), self._lock:
@@ -194,7 +159,7 @@ class Storage:
         try:
             yield
         except (sqlite3.Error, OSError) as error:
-            problem = _one_line(str(error)) or type(error).__name__
+            problem = one_line(str(error)) or type(error).__name__
             if "locked" in problem or "busy" in problem:
                 problem += " (another connection holds it)"
             if self._read_only and self._schema < len(MIGRATIONS):
@@ -415,138 +380,5 @@ class Storage:
                 "down": count.down,
             }
 
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (a failed COMMIT included)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, error: object, traceback: object) -> None:
-        if kind is None:
-            try:
-                self._db.execute("COMMIT")
-            except sqlite3.Error:
-                self._roll_back()
-                raise
-        else:
-            self._roll_back()
-
-    def _roll_back(self) -> None:
-        # SQLite may have rolled back already (a full disk, say); the first error is
-        # the one worth reporting, not a failed ROLLBACK after it.
-        if self._db.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
-
-
-def migrate(connection: sqlite3.Connection) -> None:
-    """Bring the schema up to date, one migration per transaction."""
-    (version,) = connection.execute("PRAGMA user_version").fetchone()
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        log.info("migrating the database to schema version %d", number)
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in filter(str.strip, script.split(";")):
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {number}")
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    connection.execute("ROLLBACK")
-            raise
-
-
-# --- opening: each way a database can be unusable, said in one line ----------
-
-
-def _check_place(path: Path, *, read_only: bool) -> None:
-    """Make sure `path` can be a database file (creating its folder unless read-only)."""
-    where = f"cannot open the database {path}"
-    for folder in (path.parent, *path.parent.parents):
-        if folder.exists():
-            if not folder.is_dir():
-                raise StorageError(f"{where}: its folder {folder} is a file")
-            break
-    if path.is_dir():
-        raise StorageError(f"{where}: it is a folder, not a file")
-    if read_only:
-        if not path.exists():
-            raise StorageError(f"{where}: it does not exist")
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise StorageError(
-            f"{where}: cannot create its folder {path.parent} ({error.strerror or error})"
-        ) from error
-
-
-def _connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    """A connection that cannot write: SQLite's mode=ro, plus query_only."""
-    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
-    connection = sqlite3.connect(
-        uri, uri=True, timeout=busy_timeout, check_same_thread=False, isolation_level=None
-    )
-    try:
-        connection.execute("PRAGMA user_version").fetchone()
-    except sqlite3.OperationalError:
-        connection.close()
-        if Path(f"{path}-wal").exists():
-            raise
-        # A WAL database in a folder that cannot be written: SQLite cannot make the
-        # shared-memory file it reads through. With no -wal file nothing is writing
-        # it (a writer needs one), so the main file alone is the whole database.
-        connection = sqlite3.connect(
-            f"{uri}&immutable=1",
-            uri=True,
-            timeout=busy_timeout,
-            check_same_thread=False,
-            isolation_level=None,
-        )
-    connection.execute("PRAGMA query_only = ON")
-    return connection
-
-
-def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
-    """A quick structural check (PRAGMA quick_check), so damage shows at start-up."""
-    try:
-        problems = [str(row[0]) for row in connection.execute("PRAGMA quick_check")]
-    except sqlite3.DatabaseError as error:
-        if "not a database" in str(error) or "locked" in str(error) or "busy" in str(error):
-            raise
-        problems = [str(error)]
-    if problems == ["ok"]:
-        return
-    said = "; ".join(_one_line(p) for p in problems[:3])
-    if len(problems) > 3:
-        said += f" (and {len(problems) - 3} more)"
-    raise StorageError(f"cannot open the database {path}: it failed its integrity check: {said}")
-
-
-def _open_problem(path: Path, error: sqlite3.Error, *, read_only: bool) -> str:
-    """One line for a database that could not be opened."""
-    message = _one_line(str(error))
-    where = f"cannot open the database {path}"
-    if "not a database" in message:
-        return f"{where}: it is not a database or is damaged ({message})"
-    if "locked" in message or "busy" in message:
-        return f"{where}: another connection holds it ({message})"
-    if not read_only and ("readonly" in message or "unable to open" in message):
-        # Root ignores permission bits, so try to write rather than read the mode.
-        folder = path.parent
-        try:
-            with tempfile.TemporaryFile(dir=folder):
-                pass
-        except OSError as probe:
-            return f"{where}: its folder {folder} cannot be written ({probe.strerror or probe})"
-    if "malformed" in message:
-        return f"{where}: it is damaged ({message})"
-    return f"{where}: {message}"
+    def _transaction(self) -> Transaction:
+        return Transaction(self._db)

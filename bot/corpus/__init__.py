@@ -1,0 +1,25 @@
+"""Corpus files -> documents: reading, skipping bad files with a reason, cleaning.
+
+Supported files (found recursively, in sorted order):
+
+* `.md` / `.markdown` / `.txt`: optional YAML front matter (title, publisher,
+  author, url, published), then the article. Without a `title` in front matter
+  the first non-empty line is the title.
+* `.jsonl`: one article per line, an object with `title` and `text` and the
+  same optional metadata keys.
+
+Cleaning (bot.corpus.cleaning) follows general rules for text copied from news pages.
+"""
+
+from bot.corpus.document import READER_VERSION, Corpus, CorpusError, Document, SkippedFile
+from bot.corpus.loader import FileCache, load_corpus
+
+__all__ = [
+    "READER_VERSION",
+    "Corpus",
+    "CorpusError",
+    "Document",
+    "FileCache",
+    "SkippedFile",
+    "load_corpus",
+]

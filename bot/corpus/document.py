@@ -1,0 +1,72 @@
+"""What reading a corpus gives: documents, files skipped and why, and its errors."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+METADATA_KEYS = ("publisher", "author", "url", "published")
+# Parsed files are cached under this number (see bot.cache): bump it whenever reading or
+# cleaning changes what a file yields, or caches keep what the old code made.
+READER_VERSION = 1
+
+
+class CorpusError(Exception):
+    """The corpus as a whole cannot be used (missing folder, nothing to index).
+
+    `skipped` holds what was left out on the way, so that the reasons a corpus
+    yielded nothing can be shown per file.
+    """
+
+    def __init__(self, message: str, skipped: tuple[SkippedFile, ...] = ()) -> None:
+        super().__init__(message)
+        self.skipped = skipped
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article: its title, cleaned paragraphs and what is known about it."""
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    source: str
+    """Where it came from, relative to the corpus folder (with a line number for JSONL)."""
+    publisher: str | None = None
+    author: str | None = None
+    url: str | None = None
+    published: str | None = None
+    content_hash: str = ""
+    """A hash of the title and paragraphs; computed when not given."""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            digest = hashlib.sha256("\n".join([self.title, *self.paragraphs]).encode())
+            object.__setattr__(self, "content_hash", digest.hexdigest())
+
+    def metadata(self) -> dict[str, str]:
+        """The optional metadata this document has, by key."""
+        values = {key: getattr(self, key) for key in METADATA_KEYS}
+        return {key: value for key, value in values.items() if value}
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file (or JSONL line) that was not loaded, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """What loading a folder gives: the documents and everything skipped on the way."""
+
+    folder: Path
+    documents: tuple[Document, ...]
+    skipped: tuple[SkippedFile, ...] = field(default=())
+
+
+class Skip(Exception):
+    """Raised inside the loader to skip one file with a reason."""

@@ -1,0 +1,126 @@
+"""An index as named arrays and a JSON-able mapping, and back: what a store keeps of it.
+
+A snapshot holds everything but the documents (kept by their owner) and what the BM25
+parameters decide (the scores are worked out again from the counts when restored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.corpus import Document
+from bot.search.params import BM25Params
+from bot.search.postings import Postings
+from bot.search.sentences import Layout
+
+Arrays = dict[str, npt.NDArray[Any]]
+Meta = dict[str, Any]
+
+_POSTINGS = ("indptr", "units", "frequencies", "lengths")
+_LAYOUT = (
+    "document_sentences",
+    "paragraph",
+    "start",
+    "end",
+    "searchable",
+    "tokens",
+    "sentence_tokens",
+)
+
+
+def encode_vocabulary(vocabulary: Sequence[str]) -> npt.NDArray[np.uint8]:
+    """Terms (which never hold a line break) as one UTF-8 array."""
+    return np.frombuffer("\n".join(vocabulary).encode(), dtype=np.uint8)
+
+
+def decode_vocabulary(array: npt.NDArray[np.uint8]) -> tuple[str, ...]:
+    text = array.tobytes().decode()
+    return tuple(text.split("\n")) if text else ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class IndexSnapshot:
+    """The arrays of an index (`bot.index.Index.snapshot`), from which
+    `bot.index.Index.from_snapshot` makes it again."""
+
+    documents: int
+    """How many documents the index was built from."""
+    layout: Layout
+    sentence_postings: Postings
+    paragraph_postings: Postings | None
+    """None when each paragraph has one searchable sentence: the sentence postings."""
+    paragraph_of: npt.NDArray[np.int32] | None
+    """Searchable sentence -> its paragraph (None: the same number)."""
+
+    def to_arrays(self) -> tuple[Meta, Arrays]:
+        """The snapshot as a mapping (JSON-able) and named arrays."""
+        layout = self.layout
+        arrays: Arrays = {"vocabulary": encode_vocabulary(layout.vocabulary)}
+        arrays.update((name, getattr(layout, name)) for name in _LAYOUT)
+        if self.paragraph_of is not None:
+            arrays["paragraph_of"] = self.paragraph_of
+        for name in _POSTINGS:
+            arrays[f"sentence_{name}"] = getattr(self.sentence_postings, name)
+            if self.paragraph_postings is not None:
+                arrays[f"paragraph_{name}"] = getattr(self.paragraph_postings, name)
+        normalized = [[d, p, text] for (d, p), text in layout.normalized.items()]
+        return {"documents": self.documents, "normalized": normalized}, arrays
+
+    @classmethod
+    def from_arrays(
+        cls, meta: Meta, arrays: Arrays, documents: Sequence[Document], params: BM25Params
+    ) -> IndexSnapshot:
+        """The snapshot `to_arrays` gave, scored with `params` and checked to fit
+        `documents`; raises ValueError (or KeyError, TypeError, IndexError for a
+        mapping or arrays of another shape) when it does not."""
+        vocabulary_terms = decode_vocabulary(arrays["vocabulary"])
+        vocabulary = {term: term_id for term_id, term in enumerate(vocabulary_terms)}
+        layout = Layout(
+            **{name: arrays[name] for name in _LAYOUT},
+            normalized={(int(d), int(p)): str(text) for d, p, text in meta["normalized"]},
+            vocabulary=vocabulary_terms,
+        )
+
+        def postings(prefix: str) -> Postings:
+            indptr, found, frequencies, lengths = (arrays[f"{prefix}_{n}"] for n in _POSTINGS)
+            if len(indptr) != len(vocabulary) + 1 or int(indptr[-1]) != len(found):
+                raise ValueError(f"{prefix} postings do not fit the vocabulary")
+            if len(found) != len(frequencies) or (len(found) and int(found.max()) >= len(lengths)):
+                raise ValueError(f"{prefix} postings do not fit the documents")
+            return Postings.from_postings(
+                vocabulary, indptr, found, frequencies, lengths=lengths, params=params
+            )
+
+        sentence_bm25 = postings("sentence")
+        paragraph_bm25 = postings("paragraph") if "paragraph_indptr" in arrays else None
+        paragraph_of = arrays.get("paragraph_of")
+        if (paragraph_of is None) != (paragraph_bm25 is None):
+            raise ValueError("paragraphs do not fit the sentences")
+        paragraphs = paragraph_bm25.size if paragraph_bm25 is not None else sentence_bm25.size
+        last_paragraph = (
+            int(paragraph_of[-1]) if paragraph_of is not None else sentence_bm25.size - 1
+        )
+        sentences = len(layout.paragraph)
+        tokens = layout.tokens
+        fits = (
+            meta["documents"] == len(documents)
+            and len(layout.document_sentences) == len(documents) + 1
+            and int(layout.document_sentences[-1]) == sentences
+            and len(layout.start) == len(layout.end) == sentences
+            and len(layout.searchable) == sentence_bm25.size > 0
+            and (paragraph_of is None or len(paragraph_of) == sentence_bm25.size)
+            and int(layout.searchable.max()) < sentences
+            and last_paragraph + 1 == paragraphs
+            and all(0 < p <= len(documents[d].paragraphs) for (d, p) in layout.normalized)
+            and len(layout.sentence_tokens) == sentences + 1
+            and int(layout.sentence_tokens[-1]) == len(tokens)
+            and (not len(tokens) or int(tokens.max()) < len(vocabulary))
+        )
+        if not fits:
+            raise ValueError("arrays do not fit the documents")
+        return cls(meta["documents"], layout, sentence_bm25, paragraph_bm25, paragraph_of)

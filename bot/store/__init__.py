@@ -1,0 +1,2 @@
+"""Persistence: the SQLite store of answers and votes, the analysed-corpus cache and its
+container format."""

@@ -1,0 +1,133 @@
+"""Opening the database file and writing to it in transactions.
+
+Each way a database can be unusable (a folder that is a file, a damaged file, one that
+cannot be written, a lock held too long) is said in one line, as a StorageError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+
+class StorageError(Exception):
+    """The database cannot be used; the message is one line naming the file and the problem."""
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error (a failed COMMIT included)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, error: object, traceback: object) -> None:
+        if kind is None:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error:
+                self._roll_back()
+                raise
+        else:
+            self._roll_back()
+
+    def _roll_back(self) -> None:
+        # SQLite may have rolled back already (a full disk, say); the first error is
+        # the one worth reporting, not a failed ROLLBACK after it.
+        if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+
+
+def check_place(path: Path, *, read_only: bool) -> None:
+    """Make sure `path` can be a database file (creating its folder unless read-only)."""
+    where = f"cannot open the database {path}"
+    for folder in (path.parent, *path.parent.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise StorageError(f"{where}: its folder {folder} is a file")
+            break
+    if path.is_dir():
+        raise StorageError(f"{where}: it is a folder, not a file")
+    if read_only:
+        if not path.exists():
+            raise StorageError(f"{where}: it does not exist")
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StorageError(
+            f"{where}: cannot create its folder {path.parent} ({error.strerror or error})"
+        ) from error
+
+
+def connect_read_only(path: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A connection that cannot write: SQLite's mode=ro, plus query_only."""
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    connection = sqlite3.connect(
+        uri, uri=True, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+    )
+    try:
+        connection.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError:
+        connection.close()
+        if Path(f"{path}-wal").exists():
+            raise
+        # A WAL database in a folder that cannot be written: SQLite cannot make the
+        # shared-memory file it reads through. With no -wal file nothing is writing
+        # it (a writer needs one), so the main file alone is the whole database.
+        connection = sqlite3.connect(
+            f"{uri}&immutable=1",
+            uri=True,
+            timeout=busy_timeout,
+            check_same_thread=False,
+            isolation_level=None,
+        )
+    connection.execute("PRAGMA query_only = ON")
+    return connection
+
+
+def check_integrity(connection: sqlite3.Connection, path: Path) -> None:
+    """A quick structural check (PRAGMA quick_check), so damage shows at start-up."""
+    try:
+        problems = [str(row[0]) for row in connection.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error) or "locked" in str(error) or "busy" in str(error):
+            raise
+        problems = [str(error)]
+    if problems == ["ok"]:
+        return
+    said = "; ".join(one_line(p) for p in problems[:3])
+    if len(problems) > 3:
+        said += f" (and {len(problems) - 3} more)"
+    raise StorageError(f"cannot open the database {path}: it failed its integrity check: {said}")
+
+
+def open_problem(path: Path, error: sqlite3.Error, *, read_only: bool) -> str:
+    """One line for a database that could not be opened."""
+    message = one_line(str(error))
+    where = f"cannot open the database {path}"
+    if "not a database" in message:
+        return f"{where}: it is not a database or is damaged ({message})"
+    if "locked" in message or "busy" in message:
+        return f"{where}: another connection holds it ({message})"
+    if not read_only and ("readonly" in message or "unable to open" in message):
+        # Root ignores permission bits, so try to write rather than read the mode.
+        folder = path.parent
+        try:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as probe:
+            return f"{where}: its folder {folder} cannot be written ({probe.strerror or probe})"
+    if "malformed" in message:
+        return f"{where}: it is damaged ({message})"
+    return f"{where}: {message}"

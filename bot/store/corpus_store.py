@@ -1,0 +1,91 @@
+"""One corpus folder and its cache: parse -> analyse -> build, each step reusing what an
+earlier load kept (see `bot.cache`), so that the index built is the one a load without
+any cache would build."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.cache import CacheStats, CorpusCache
+from bot.corpus import Corpus, CorpusError, load_corpus
+from bot.index import Index, Ranking, assemble
+from bot.search.params import BM25Params
+from bot.search.snapshot import IndexSnapshot
+from bot.text import default_analyzer
+
+log = logging.getLogger(__name__)
+
+# What a stored index that does not fit its documents raises (a bug, or damage the
+# checksum missed): it is then ignored and built anew.
+_MISFIT = (KeyError, TypeError, ValueError, IndexError)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCorpus:
+    """A corpus read from its folder, its index, and what came from the cache."""
+
+    corpus: Corpus
+    index: Index
+    stats: CacheStats
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusStore:
+    """The corpus in `corpus_dir`, cached under `cache_dir`."""
+
+    corpus_dir: Path
+    cache_dir: Path
+
+    def load(
+        self,
+        *,
+        max_file_bytes: int,
+        params: BM25Params,
+        ranking: Ranking,
+        workers: int | None = None,
+    ) -> StoredCorpus:
+        """Read, analyse and index the corpus (with the default analyzer), reusing the
+        files, analyses and index the cache holds for it (blocking).
+
+        Raises `CorpusError` for a missing folder or a corpus with nothing to index;
+        then its `skipped` holds what was left out on the way.
+        """
+        cache = CorpusCache.open(self.cache_dir, self.corpus_dir)
+        corpus = load_corpus(self.corpus_dir, max_file_bytes=max_file_bytes, cache=cache)
+        try:
+            index = _index(cache, corpus, params, ranking, workers)
+        except CorpusError as error:  # nothing to index: say what was left out on the way
+            if not corpus.skipped:
+                raise
+            message = f"{error} ({len(corpus.skipped)} skipped)"
+            raise CorpusError(message, skipped=corpus.skipped) from None
+        return StoredCorpus(corpus, index, cache.stats)
+
+
+def _index(
+    cache: CorpusCache,
+    corpus: Corpus,
+    params: BM25Params,
+    ranking: Ranking,
+    workers: int | None,
+) -> Index:
+    """The index stored for exactly these documents, else one built from their analyses
+    (only documents whose text was never analysed are analysed), then stored."""
+    documents = corpus.documents
+    analyzer = default_analyzer()
+    key = cache.index_key(documents)
+    stored = cache.load_index(key)
+    if stored is not None:
+        try:
+            snapshot = IndexSnapshot.from_arrays(*stored, documents, params)
+        except _MISFIT as problem:
+            cache.reject_index(f"does not fit its documents: {problem!r}")
+        else:
+            cache.stats.index_from_cache = True
+            return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
+    analysis = cache.analyse(documents, workers=workers)
+    index = assemble(documents, analysis, params, ranking, analyzer)
+    cache.save_index(key, *index.snapshot().to_arrays())
+    return index

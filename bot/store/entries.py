@@ -1,0 +1,110 @@
+"""How the cache keeps a parsed corpus file and the analysis of its documents, as
+container meta and arrays (`bot.store.container`), and reads them back, checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bot.analysis import Analysis
+from bot.corpus import Document, SkippedFile
+from bot.search.snapshot import decode_vocabulary, encode_vocabulary
+from bot.store.container import Arrays, Meta
+
+_DOCUMENT_FIELDS = ("id", "title", "source", "publisher", "author", "url", "published")
+
+
+def encode_results(
+    relative: str, digest: str, results: list[Document | SkippedFile]
+) -> tuple[Meta, Arrays]:
+    # Compact rows: ["skip", path, reason] or [paragraph count, content hash, *fields].
+    items: list[list[Any]] = []
+    paragraphs: list[str] = []
+    for result in results:
+        if isinstance(result, SkippedFile):
+            items.append(["skip", result.path, result.reason])
+        else:
+            fields = [getattr(result, name) for name in _DOCUMENT_FIELDS]
+            items.append([len(result.paragraphs), result.content_hash, *fields])
+            paragraphs.extend(result.paragraphs)
+    meta: Meta = {"path": relative, "digest": digest, "results": items}
+    if any("\n" in paragraph for paragraph in paragraphs):  # never from files: normalized
+        ends = np.cumsum([len(p) for p in paragraphs], dtype=np.int64)
+        text = np.frombuffer("".join(paragraphs).encode(), dtype=np.uint8)
+        return meta, {"text": text, "ends": ends}
+    meta["lines"] = len(paragraphs)  # one paragraph a line: split at C speed when read
+    return meta, {"text": np.frombuffer("\n".join(paragraphs).encode(), dtype=np.uint8)}
+
+
+def _paragraphs(meta: Meta, arrays: Arrays) -> list[str]:
+    text = arrays["text"].tobytes().decode()
+    if "lines" in meta:
+        lines = text.split("\n") if meta["lines"] else []
+        if len(lines) != meta["lines"]:
+            raise ValueError("paragraph count does not match the text")
+        return lines
+    ends = arrays["ends"].tolist()
+    if (ends[-1] if ends else 0) != len(text):
+        raise ValueError("paragraph offsets do not match the text")
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def decode_results(meta: Meta, arrays: Arrays) -> list[Document | SkippedFile]:
+    all_paragraphs = _paragraphs(meta, arrays)
+    results: list[Document | SkippedFile] = []
+    cursor = 0
+    for item in meta["results"]:
+        if item[0] == "skip":
+            _, path, reason = item
+            results.append(SkippedFile(str(path), str(reason)))
+            continue
+        count, content_hash, doc_id, title, source, publisher, author, url, published = item
+        paragraphs = tuple(all_paragraphs[cursor : cursor + count])
+        cursor += count
+        results.append(
+            Document(
+                doc_id, title, paragraphs, source, publisher, author, url, published, content_hash
+            )
+        )
+    if cursor != len(all_paragraphs):
+        raise ValueError("paragraph count does not match")
+    return results
+
+
+def encode_analysis(analysis: Analysis) -> tuple[Meta, Arrays]:
+    meta: Meta = {"normalized": [list(item) for item in analysis.normalized]}
+    arrays: Arrays = {
+        "vocabulary": encode_vocabulary(analysis.vocabulary),
+        "tokens": analysis.tokens,
+        "sentence_tokens": analysis.sentence_tokens,
+        "paragraph": analysis.paragraph,
+        "start": analysis.start,
+        "end": analysis.end,
+        "document_sentences": analysis.document_sentences,
+    }
+    return meta, arrays
+
+
+def decode_analysis(meta: Meta, arrays: Arrays) -> Analysis:
+    analysis = Analysis(
+        vocabulary=decode_vocabulary(arrays["vocabulary"]),
+        tokens=arrays["tokens"].astype(np.int32, copy=False),
+        sentence_tokens=arrays["sentence_tokens"].astype(np.int64, copy=False),
+        paragraph=arrays["paragraph"].astype(np.int32, copy=False),
+        start=arrays["start"].astype(np.int32, copy=False),
+        end=arrays["end"].astype(np.int32, copy=False),
+        document_sentences=arrays["document_sentences"].astype(np.int64, copy=False),
+        normalized=tuple((int(d), int(p), str(text)) for d, p, text in meta["normalized"]),
+    )
+    sentences, tokens = analysis.sentences, len(analysis.tokens)
+    consistent = (
+        len(analysis.sentence_tokens) == sentences + 1
+        and len(analysis.start) == len(analysis.end) == sentences
+        and int(analysis.sentence_tokens[-1]) == tokens
+        and int(analysis.document_sentences[-1]) == sentences
+        and (tokens == 0 or int(analysis.tokens.max()) < len(analysis.vocabulary))
+    )
+    if not consistent:
+        raise ValueError("arrays do not fit together")
+    return analysis
