@@ -6,7 +6,7 @@ import json
 import statistics
 from pathlib import Path
 
-from bot.text import terms
+from bot.search.analyzer import terms
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared/qa/dev.json"

@@ -84,9 +84,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import BBC, DEV_SET, dev_and_titles  # noqa: E402
+from bot.search.analyzer import terms  # noqa: E402
 from bot.search.params import BM25Params, guarded_idf  # noqa: E402
 from bot.search.select import default_backend, kernel_top, numpy_top, top  # noqa: E402
-from bot.text import terms  # noqa: E402
 
 ARTICLES_PER_FILE = 1500
 ROUNDS = 3
@@ -216,7 +216,7 @@ def best(scores: np.ndarray, n: int) -> tuple[list[int], list[float]]:
 def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     from bot import rerank
     from bot.corpus import load_corpus
-    from bot.index import build_index
+    from bot.search.index import build_index
 
     documents = load_corpus(corpus, max_file_bytes=50_000_000).documents
     before = resident_bytes()
@@ -320,7 +320,7 @@ def engine_paired(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     that the load of this shared machine at any moment weighs on both alike; in
     PAIRED_PASSES passes over the questions."""
     from bot.corpus import load_corpus
-    from bot.index import build_index
+    from bot.search.index import build_index
 
     bm25 = build_index(load_corpus(corpus, max_file_bytes=50_000_000).documents)._sentence_bm25
     theirs, _ = tantivy_search(Path(job["sentences"]).read_text(encoding="utf-8").split("\n")[:-1])

@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.pipeline import ask, load_index  # noqa: E402
+from bot.search.analyzer import normalize  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.text import normalize  # noqa: E402
 
 
 def load_squad(path: Path) -> list[dict[str, object]]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.answer import Answer, answer_question
 from bot.corpus import Corpus, CorpusError, Document, load_corpus
-from bot.index import Hit, Index, build_index
+from bot.qa.answer import Answer, answer_question
+from bot.search.index import Hit, Index, build_index
 from bot.search.params import BM25Params
 from bot.settings import Settings
 

@@ -10,12 +10,12 @@ import logging
 import time
 from dataclasses import dataclass
 
-from bot.answer import Answer, answer_question
-from bot.cache import CacheStats
 from bot.corpus import Corpus
-from bot.index import Index, Ranking
+from bot.qa.answer import Answer, answer_question
+from bot.search.index import Index, Ranking
 from bot.search.params import BM25Params
 from bot.settings import Settings
+from bot.store.cache import CacheStats
 from bot.store.corpus_store import CorpusStore
 
 log = logging.getLogger(__name__)

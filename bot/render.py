@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, Passage
 from bot.corpus import Document
-from bot.text import words
+from bot.qa.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, Passage
+from bot.search.analyzer import words
 
 # Characters Discord Markdown gives meaning to inside a line of text.
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]<>#])")

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     max_file_bytes: PositiveInt = 5_000_000
     """Files larger than this are skipped with a reason instead of loaded."""
     cache_dir: Path = Path(".cache/newsqa")
-    """Where the analysed corpus and the built index are kept between runs (see bot.cache)."""
+    """Where the analysed corpus and the built index are kept between runs (see bot.store.cache)."""
 
     # --- Search and answers ----------------------------------------------
     bm25_k1: float = Field(default=0.9, ge=0)
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     """How much a sentence's paragraph's BM25 score adds to the sentence's own."""
     answer_type_bonus: float = Field(default=0.3, ge=0)
     """Relative boost for a sentence holding the kind of answer asked for (who, when, ...),
-    scaled by how few of the candidates hold one (see `bot.index.Ranking`)."""
+    scaled by how few of the candidates hold one (see `bot.search.index.Ranking`)."""
     top_k: int = Field(default=3, ge=1, le=TOP_K_MAX)
     """How many passages an answer quotes."""
     min_coverage: float = Field(default=0.35, gt=0, le=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.corpus import Corpus, Document, load_corpus
-from bot.index import Index, build_index
+from bot.search.index import Index, build_index
 from bot.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

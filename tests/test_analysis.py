@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.analysis import Analysis, _chunks, analyse, analyse_documents, merge, select
 from bot.corpus import Corpus, Document
-from bot.index import build_index, split_document
-from bot.text import normalize, terms
+from bot.search.analysis import Analysis, _chunks, analyse, analyse_documents, merge, select
+from bot.search.analyzer import normalize, terms
+from bot.search.index import build_index, split_document
 
 MakeDocument = Callable[..., Document]
 

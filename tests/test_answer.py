@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, answer_question
 from bot.corpus import CorpusError, Document
-from bot.index import Index, Ranking, build_index
-from bot.text import words
+from bot.qa.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, answer_question
+from bot.search.analyzer import words
+from bot.search.index import Index, Ranking, build_index
 
 MakeDocument = Callable[..., Document]
 

@@ -16,14 +16,14 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-import bot.cache
-from bot.analysis import analyzer_version
-from bot.cache import CorpusCache, code_version
+import bot.store.cache
 from bot.corpus import load_corpus
-from bot.index import Index, Ranking, build_index
 from bot.pipeline import LoadedCorpus, load_index
+from bot.search.analysis import analyzer_version
+from bot.search.index import Index, Ranking, build_index
 from bot.search.params import BM25Params
 from bot.settings import Settings
+from bot.store.cache import CorpusCache, code_version
 from bot.store.container import FORMAT, CacheProblem, read_container, write_container
 
 QUESTIONS = [
@@ -222,7 +222,7 @@ def test_a_damaged_cache_file_is_detected_logged_ignored_and_rebuilt(
     if which == "*.terms":  # analyses are read only when the index must be built again
         (folder / "index.bin").unlink()
 
-    with caplog.at_level(logging.WARNING, logger="bot.cache"):
+    with caplog.at_level(logging.WARNING, logger="bot.store.cache"):
         rebuilt = load_index(settings)
     assert rebuilt.cache is not None
     assert len(rebuilt.cache.rejected) == len(targets)
@@ -242,8 +242,8 @@ def test_a_cache_file_of_another_analyzer_version_is_stale_and_rebuilt(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     cold = load_index(settings)
-    monkeypatch.setattr(bot.cache, "analyzer_version", lambda: "another-version")
-    with caplog.at_level(logging.INFO, logger="bot.cache"):
+    monkeypatch.setattr(bot.store.cache, "analyzer_version", lambda: "another-version")
+    with caplog.at_level(logging.INFO, logger="bot.store.cache"):
         rebuilt = load_index(settings)
     assert rebuilt.cache is not None
     assert rebuilt.cache.files_parsed == 3 and not rebuilt.cache.index_from_cache
@@ -259,7 +259,7 @@ def test_parsed_files_cached_by_another_reader_version_are_parsed_again(
     # The analyzer declares its version; a change to reading or cleaning files must also
     # invalidate what was cached, although no analyzer code moved.
     load_index(settings)
-    monkeypatch.setattr(bot.cache, "READER_VERSION", bot.cache.READER_VERSION + 1)
+    monkeypatch.setattr(bot.store.cache, "READER_VERSION", bot.store.cache.READER_VERSION + 1)
     rebuilt = load_index(settings)
     assert rebuilt.cache is not None
     assert rebuilt.cache.files_parsed == 3 and rebuilt.cache.files_from_cache == 0
@@ -287,7 +287,7 @@ def test_a_cache_that_cannot_be_written_only_costs_time(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder would go")
     settings = Settings(corpus_dir=corpus_dir, cache_dir=blocker)
-    with caplog.at_level(logging.WARNING, logger="bot.cache"):
+    with caplog.at_level(logging.WARNING, logger="bot.store.cache"):
         loaded: LoadedCorpus = load_index(settings)
     assert any("cannot write cache file" in r.getMessage() for r in caplog.records)
     assert_same_index(loaded.index, fresh(settings))

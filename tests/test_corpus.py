@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.corpus import Corpus, CorpusError, Document, load_corpus
-from bot.index import split_document
+from bot.search.index import split_document
 
 LIMIT = 100_000
 PROSE = "The defense ministers met in Geneva on Tuesday to discuss the arms treaty."

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from bot.corpus import Corpus, CorpusError, Document, load_corpus
-from bot.index import BM25Params, Index, build_index
+from bot.search.analyzer import terms
+from bot.search.index import BM25Params, Index, build_index
 from bot.search.snapshot import IndexSnapshot
-from bot.text import terms
 
 MakeDocument = Callable[..., Document]
 

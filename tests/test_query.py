@@ -8,13 +8,13 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.analysis import analyse_documents, analyzer_version
 from bot.corpus import Corpus
-from bot.index import Index, build_index
 from bot.pipeline import ask
-from bot.query import AnswerType, Query
+from bot.search.analysis import analyse_documents, analyzer_version
+from bot.search.analyzer import Analyzer, default_analyzer, terms
+from bot.search.index import Index, build_index
+from bot.search.query import AnswerType, Query
 from bot.settings import Settings
-from bot.text import Analyzer, default_analyzer, terms
 from tests.conftest import MakeDocument
 
 

@@ -4,12 +4,12 @@ difference."""
 
 from __future__ import annotations
 
-from bot.answer import answer_question
-from bot.cues import has_answer_type
-from bot.index import Index, Ranking, build_index
-from bot.query import AnswerType, Query
-from bot.rerank import search
-from bot.text import default_analyzer
+from bot.qa.answer import answer_question
+from bot.qa.cues import has_answer_type
+from bot.qa.rerank import search
+from bot.search.analyzer import default_analyzer
+from bot.search.index import Index, Ranking, build_index
+from bot.search.query import AnswerType, Query
 from tests.conftest import MakeDocument
 
 OFF = Ranking(paragraph_weight=0.0, answer_type_bonus=0.0)

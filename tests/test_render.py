@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, Passage, answer_question
 from bot.corpus import Document
-from bot.index import Index, Sentence
+from bot.qa.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, Passage, answer_question
 from bot.render import (
     answer_to_json,
     decline_message,
@@ -18,6 +17,7 @@ from bot.render import (
     render_text,
     source_line,
 )
+from bot.search.index import Index, Sentence
 
 MakeDocument = Callable[..., Document]
 

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.corpus import Document
-from bot.index import Index, build_index
+from bot.search.index import Index, build_index
 from bot.search.params import BM25Params
 from bot.search.verify import sample_questions, verify
 

@@ -8,9 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import answer_question
-from bot.index import Index
-from bot.text import (
+from bot.qa.answer import answer_question
+from bot.search.analyzer import (
     _ONE_SENTENCE,
     STOP_WORDS,
     default_analyzer,
@@ -20,6 +19,7 @@ from bot.text import (
     terms,
     words,
 )
+from bot.search.index import Index
 
 
 def pysbd_spans(paragraph: str) -> list[tuple[int, int]]:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.text import normalize
+from bot.search.analyzer import normalize
 
 # Lines that are page chrome wherever they stand.
 _CHROME = re.compile(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 METADATA_KEYS = ("publisher", "author", "url", "published")
-# Parsed files are cached under this number (see bot.cache): bump it whenever reading or
+# Parsed files are cached under this number (see bot.store.cache): bump it whenever reading or
 # cleaning changes what a file yields, or caches keep what the old code made.
 READER_VERSION = 1
 

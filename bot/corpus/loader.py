@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 class FileCache(Protocol):
-    """Parsed files kept from an earlier load (see bot.cache.CorpusCache)."""
+    """Parsed files kept from an earlier load (see bot.store.cache.CorpusCache)."""
 
     def lookup(self, relative: str, data: bytes) -> list[Document | SkippedFile] | None:
         """What parsing these exact bytes of this file gave before, or None."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from bot.corpus.document import SkippedFile
-from bot.text import normalize
+from bot.search.analyzer import normalize
 
 URL_MAX_CHARS = 2_048
 

@@ -11,7 +11,7 @@ from bot.corpus.document import METADATA_KEYS, Document, Skip, SkippedFile
 from bot.corpus.files import JSONL_SUFFIXES, decode, jsonl_lines
 from bot.corpus.front_matter import front_matter
 from bot.corpus.metadata import encodes, read_fields
-from bot.text import normalize
+from bot.search.analyzer import normalize
 
 
 def _make_document(

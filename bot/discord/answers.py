@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 
 import discord
 
-from bot.answer import Answer, Passage, lead_in, window
 from bot.discord.embeds import TITLE_LIMIT, answer_embed, clip, context_embed, decline_text
-from bot.index import Index, Sentence
 from bot.pipeline import ask
+from bot.qa.answer import Answer, Passage, lead_in, window
+from bot.search.index import Index, Sentence
 from bot.settings import Settings
 from bot.store.sqlite import Storage, StorageError, StoredAnswer, StoredPassage, VoteCount
 

@@ -20,8 +20,8 @@ from discord.ext import commands
 from bot.corpus import SkippedFile
 from bot.discord.answers import AnswerService
 from bot.discord.errors import handle_interaction_error
-from bot.index import Index
 from bot.pipeline import CorpusChange, LoadedCorpus, diff_corpora, load_index
+from bot.search.index import Index
 from bot.settings import Settings
 from bot.store.sqlite import Storage, StorageError
 

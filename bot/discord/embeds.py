@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import discord
 
-from bot.answer import Answer, Passage
 from bot.corpus import Document
-from bot.index import Sentence
+from bot.qa.answer import Answer, Passage
 from bot.render import decline_message, emphasize, escape_markdown, sentences_label
+from bot.search.index import Sentence
 
 CONTENT_LIMIT = 2000
 TITLE_LIMIT = 256

@@ -1,7 +1,7 @@
 """An inverted index in CSR arrays, each posting holding its term's BM25Okapi
 contribution to the score of the unit it is in.
 
-The units are sentences in one index and paragraphs in another (`bot.index` builds
+The units are sentences in one index and paragraphs in another (`bot.search.index` builds
 both); a unit's score for a query is the sum of its postings' contributions for the
 query's terms, which equals rank-bm25's `get_scores` (the same floating-point
 operations, see `Postings.from_postings`).

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus import Document
-from bot.text import split_sentences
+from bot.search.analyzer import split_sentences
 
 
 @dataclass(frozen=True, slots=True)

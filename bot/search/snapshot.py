@@ -45,8 +45,8 @@ def decode_vocabulary(array: npt.NDArray[np.uint8]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class IndexSnapshot:
-    """The arrays of an index (`bot.index.Index.snapshot`), from which
-    `bot.index.Index.from_snapshot` makes it again."""
+    """The arrays of an index (`bot.search.index.Index.snapshot`), from which
+    `bot.search.index.Index.from_snapshot` makes it again."""
 
     documents: int
     """How many documents the index was built from."""

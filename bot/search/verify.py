@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
-from bot.index import Index, Ranking
+from bot.search.index import Index, Ranking
 from bot.search.params import BM25Params, guarded_idf
 
 # rank-bm25 adds a sentence's parts in query order (the index rarest first) and sums the

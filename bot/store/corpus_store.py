@@ -1,5 +1,5 @@
 """One corpus folder and its cache: parse -> analyse -> build, each step reusing what an
-earlier load kept (see `bot.cache`), so that the index built is the one a load without
+earlier load kept (see `bot.store.cache`), so that the index built is the one a load without
 any cache would build."""
 
 from __future__ import annotations
@@ -8,12 +8,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cache import CacheStats, CorpusCache
 from bot.corpus import Corpus, CorpusError, load_corpus
-from bot.index import Index, Ranking, assemble
+from bot.search.analyzer import default_analyzer
+from bot.search.index import Index, Ranking, assemble
 from bot.search.params import BM25Params
 from bot.search.snapshot import IndexSnapshot
-from bot.text import default_analyzer
+from bot.store.cache import CacheStats, CorpusCache
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.analysis import Analysis
 from bot.corpus import Document, SkippedFile
+from bot.search.analysis import Analysis
 from bot.search.snapshot import decode_vocabulary, encode_vocabulary
 from bot.store.container import Arrays, Meta
 

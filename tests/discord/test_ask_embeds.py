@@ -7,10 +7,10 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer, Passage
 from bot.corpus import Document
 from bot.discord.embeds import answer_embed, document_embed
-from bot.index import Sentence
+from bot.qa.answer import Answer, Passage
+from bot.search.index import Sentence
 
 CHARACTERS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(
     "*_<>[]()\\|~`# "

@@ -6,9 +6,9 @@ from __future__ import annotations
 import discord
 
 from bot import create_bot
-from bot.answer import Answer, window
 from bot.discord.embeds import answer_embed
 from bot.pipeline import ask
+from bot.qa.answer import Answer, window
 from tests.discord.helpers import World, make_settings
 
 QUESTION = "who led the Chinese delegation?"

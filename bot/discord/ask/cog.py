@@ -15,12 +15,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer import Answer
 from bot.discord.answers import AnswerService, Reply
 from bot.discord.ask.buttons import AnswerButton, answer_view, unavailable_view
 from bot.discord.ask.question import question_words
 from bot.discord.client import QABot
 from bot.discord.embeds import clip
+from bot.qa.answer import Answer
 from bot.store.sqlite import StoredAnswer, VoteCount
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from importlib import metadata
 import pysbd
 import Stemmer
 
-from bot.query import Query, asking
+from bot.search.query import Query, asking
 
 # The common English stop word list (NLTK's, from Snowball's), less the contractions
 # (words split at apostrophes, so "don't" arrives as "don" + "t"), plus "us": the
@@ -176,7 +176,7 @@ class Analyzer:
 
     def analyse_question(self, question: str, weigh: Callable[[str], float]) -> Query:
         """The query of a question: its terms, what its wording asks for, and each term's
-        weight by `weigh` (the index's, see `bot.index.Index.parse`)."""
+        weight by `weigh` (the index's, see `bot.search.index.Index.parse`)."""
         kind, wording = asking(question)
         wording_terms = frozenset(self.terms(normalize(wording))) if wording else frozenset()
         return Query.of(question, self.terms(question), kind, wording_terms, weigh)

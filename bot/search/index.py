@@ -2,12 +2,12 @@
 
 A sentence's rank combines its own BM25Okapi score with the evidence around it
 (see `Ranking`); whether it is good enough to quote is decided later, in
-`bot.answer`, from the question terms it actually contains.
+`bot.qa.answer`, from the question terms it actually contains.
 
 The index keeps no Python object per sentence: where each sentence lies (its
 document, paragraph and character span in the paragraph's text) and the postings
 are numpy arrays, and `Sentence` objects are made when asked for. Analysing the
-text (`bot.analysis`) is the slow part of a build; `bot.store.corpus_store` does it
+text (`bot.search.analysis`) is the slow part of a build; `bot.store.corpus_store` does it
 once per document text and keeps the built index (`Index.snapshot`).
 """
 
@@ -24,15 +24,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.analysis import Analysis, analyse_documents, available_cores
 from bot.corpus import CorpusError, Document
-from bot.query import Query
+from bot.search.analysis import Analysis, analyse_documents, available_cores
+from bot.search.analyzer import Analyzer, default_analyzer
 from bot.search.params import BM25Params
 from bot.search.postings import Postings
+from bot.search.query import Query
 from bot.search.select import Backend, Paragraphs, default_backend, top
 from bot.search.sentences import Layout, Sentence, Sentences, split_document
 from bot.search.snapshot import IndexSnapshot
-from bot.text import Analyzer, default_analyzer
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Ranking:
     paragraph_weight: float = 1.0
     """Times the BM25 score of the sentence's paragraph (as a short document)."""
     answer_type_bonus: float = 0.3
-    """Bonus for a sentence holding the kind of answer asked for (see bot.cues), relative
+    """Bonus for a sentence holding the kind of answer asked for (see bot.qa.cues), relative
     to its score and scaled by how rare such sentences are among the first `rerank_depth`
     candidates: times log2((candidates + 1) / (holders + 1)). A cue most candidates meet
     (a capitalised name) then adds little, one few meet (a frequency, a date) much."""
@@ -171,7 +171,7 @@ class Index:
 
     def parse(self, question: str) -> Query:
         """The question analysed once, by the corpus's analyzer, and weighed against this
-        index (`term_weight`): what `search` and `bot.answer.compose` take."""
+        index (`term_weight`): what `search` and `bot.qa.answer.compose` take."""
         return self.analyzer.analyse_question(question, self.term_weight)
 
     def term_weight(self, term: str) -> float:
@@ -188,7 +188,7 @@ class Index:
     def search(self, query: Query | str, k: int) -> list[Hit]:
         """The best `k` sentences by BM25 evidence that share at least one term with the
         query (made by `parse`; a question's text is parsed first), highest first; equal
-        scores keep reading order. `bot.rerank.search` reorders them by answer type."""
+        scores keep reading order. `bot.qa.rerank.search` reorders them by answer type."""
         if isinstance(query, str):
             query = self.parse(query)
         known = [t for t in query.terms if self._sentence_bm25.count(t)]
@@ -279,7 +279,7 @@ def build_index(
     when None), which the index then analyses questions with.
 
     `workers`: processes for analysis (None: decided by the corpus size, see
-    `bot.analysis.analyse_documents`); the index does not depend on it. To reuse
+    `bot.search.analysis.analyse_documents`); the index does not depend on it. To reuse
     what was analysed and built before, load through `bot.store.corpus_store`.
 
     Raises `CorpusError` when there is nothing to index: BM25 over no sentences

@@ -1,7 +1,7 @@
 """A question analysed once: the `Query` that search, rerank and compose all read.
 
-The analyzer (`bot.text.Analyzer.analyse_question`) makes it, weighing each term
-against the index that will be searched (`bot.index.Index.parse`); nothing after
+The analyzer (`bot.search.analyzer.Analyzer.analyse_question`) makes it, weighing each term
+against the index that will be searched (`bot.search.index.Index.parse`); nothing after
 that looks at the question's text again for its terms.
 """
 
@@ -82,7 +82,7 @@ class Query:
     nothing else is left. A search counts each of them once."""
     weights: Mapping[str, float]
     """By term of `terms`, in that order: how much it counts when judging whether a
-    sentence answers (see `bot.index.Index.term_weight`)."""
+    sentence answers (see `bot.search.index.Index.term_weight`)."""
 
     @classmethod
     def of(

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.corpus import Document
-from bot.index import Hit, Index, Sentence
-from bot.query import Query
-from bot.rerank import search
+from bot.qa.rerank import search
+from bot.search.index import Hit, Index, Sentence
+from bot.search.query import Query
 
 NOTHING_TO_SEARCH = "nothing to search for"
 NOT_IN_CORPUS = "not in the corpus"

@@ -2,8 +2,8 @@
 
 Splitting (pysbd), tokenizing and stemming cost far more than building the index
 from their results, so their output is an `Analysis`: numpy arrays and one
-vocabulary, no per-sentence Python objects. The cache (`bot.cache`) stores it per
-corpus file, the index build (`bot.index`) turns it into postings.
+vocabulary, no per-sentence Python objects. The cache (`bot.store.cache`) stores it per
+corpus file, the index build (`bot.search.index`) turns it into postings.
 
 A large corpus is analysed in worker processes, one chunk of documents each, so
 both cores work; the merged result is identical to analysing in-process (the
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from bot.text import Analyzer, default_analyzer, normalize
+from bot.search.analyzer import Analyzer, default_analyzer, normalize
 
 if TYPE_CHECKING:
     from bot.corpus import Document
@@ -44,7 +44,7 @@ Int64Array = npt.NDArray[np.int64]
 
 
 def analyzer_version() -> str:
-    """The default analyzer's declared version (see `bot.text.Analyzer.VERSION`): cached
+    """The default analyzer's declared version (see `bot.search.analyzer.Analyzer.VERSION`): cached
     results made by any other version are stale."""
     return default_analyzer().version
 

@@ -1,22 +1,22 @@
-"""The index's candidates reordered by the kind of answer the question asks for (`bot.cues`).
+"""The index's candidates reordered by the kind of answer the question asks for (`bot.qa.cues`).
 
 The search layer ranks by BM25 evidence alone; this is the one place answer-policy cues
-change the order, for every caller (`bot.answer`, the benchmarks).
+change the order, for every caller (`bot.qa.answer`, the benchmarks).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.cues import boosts
-from bot.index import Hit, Index
-from bot.query import Query
+from bot.qa.cues import boosts
+from bot.search.index import Hit, Index
+from bot.search.query import Query
 
 
 def search(index: Index, query: Query | str, k: int) -> list[Hit]:
     """The best `k` hits for the query (a question's text is parsed first): the index's
     best by BM25 evidence, the first `index.ranking.rerank_depth` of them boosted when they
-    hold the kind of answer asked for (see `bot.index.Ranking`), highest first."""
+    hold the kind of answer asked for (see `bot.search.index.Ranking`), highest first."""
     if isinstance(query, str):
         query = index.parse(query)
     if k <= 0:

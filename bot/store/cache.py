@@ -15,8 +15,8 @@ analyses only their documents whose text changed, and builds the postings anew.
 
 Every cache file holds a format number, the versions of the code that made it (the
 file reader's `bot.corpus.READER_VERSION`, and the version the analyzer declares,
-`bot.text.Analyzer.VERSION`, with its stop words and the pysbd and PyStemmer
-versions; see `bot.analysis.analyzer_version`) and a SHA-256 of its contents (the
+`bot.search.analyzer.Analyzer.VERSION`, with its stop words and the pysbd and PyStemmer
+versions; see `bot.search.analysis.analyzer_version`) and a SHA-256 of its contents (the
 container, `bot.store.container`). A file that does not check out (damaged,
 truncated, stale) is logged, ignored and rebuilt, never trusted.
 """
@@ -32,8 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.analysis import Analysis, analyse_documents, analyzer_version, merge, select
 from bot.corpus import READER_VERSION, Document, SkippedFile
+from bot.search.analysis import Analysis, analyse_documents, analyzer_version, merge, select
 from bot.store.container import (
     FORMAT,
     Arrays,

@@ -1,5 +1,5 @@
 """Answer-type cues: whether a sentence holds the kind of answer a question asks for
-(`bot.query.Query.kind`), and the rerank boost that follows from it.
+(`bot.search.query.Query.kind`), and the rerank boost that follows from it.
 
 A who-question is better answered by a sentence naming someone the question
 does not name; a when-question by one with a date; a how-many question by one
@@ -13,8 +13,8 @@ import math
 import re
 from collections.abc import Collection, Sequence
 
-from bot.query import AnswerType, Query
-from bot.text import Analyzer, default_analyzer, normalize
+from bot.search.analyzer import Analyzer, default_analyzer, normalize
+from bot.search.query import AnswerType, Query
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(
