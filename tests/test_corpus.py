@@ -8,44 +8,27 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import Corpus, CorpusError, Document, load_corpus
+from bot.corpus import Corpus, CorpusError, Document
 from bot.search.index import split_document
+from tests.corpus_helpers import (
+    OTHER,
+    PROSE,
+    assert_good_still_loads,
+    folder_with_a_good_article,
+    load,
+    reasons,
+    write,
+)
 
-LIMIT = 100_000
-PROSE = "The defense ministers met in Geneva on Tuesday to discuss the arms treaty."
-OTHER = "Officials from both sides agreed to meet again in Vienna next spring."
 
-
-def load(folder: Path, max_file_bytes: int = LIMIT) -> Corpus:
-    return load_corpus(folder, max_file_bytes=max_file_bytes)
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return folder_with_a_good_article(tmp_path)
 
 
 def only(corpus: Corpus) -> Document:
     assert len(corpus.documents) == 1, corpus
     return corpus.documents[0]
-
-
-def reasons(corpus: Corpus) -> dict[str, str]:
-    return {skipped.path: skipped.reason for skipped in corpus.skipped}
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """A corpus folder holding one good article, so every test checks the rest still loads."""
-    corpus = tmp_path / "corpus"
-    write(corpus / "good.md", f"# Good article\n\n{PROSE}\n")
-    return corpus
-
-
-def assert_good_still_loads(corpus: Corpus) -> None:
-    assert [d.id for d in corpus.documents] == ["good"]
-    assert corpus.documents[0].paragraphs == (PROSE,)
 
 
 # --- supported files -----------------------------------------------------------

@@ -15,24 +15,20 @@ import pytest
 from bot.corpus import Corpus, CorpusError, Document, load_corpus
 from bot.pipeline import load_index
 from bot.settings import Settings
-
-LIMIT = 100_000
-PROSE = "The defense ministers met in Geneva on Tuesday to discuss the arms treaty."
-OTHER = "Officials from both sides agreed to meet again in Vienna next spring."
-
-
-def load(folder: Path) -> Corpus:
-    return load_corpus(folder, max_file_bytes=LIMIT)
-
-
-def reasons(corpus: Corpus) -> dict[str, str]:
-    return {skipped.path: skipped.reason for skipped in corpus.skipped}
+from tests.corpus_helpers import (
+    OTHER,
+    PROSE,
+    folder_with_a_good_article,
+    load,
+    reasons,
+    write,
+)
+from tests.corpus_helpers import assert_good_still_loads as assert_the_good_article_loads
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return folder_with_a_good_article(tmp_path)
 
 
 def by_id(corpus: Corpus) -> dict[str, Document]:
@@ -47,17 +43,8 @@ def assert_printable(corpus: Corpus) -> None:
         assert line.isprintable(), line
 
 
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    """A corpus folder holding one good article, so every test checks the rest still loads."""
-    corpus = tmp_path / "corpus"
-    write(corpus / "good.md", f"# Good article\n\n{PROSE}\n")
-    return corpus
-
-
 def assert_good_still_loads(corpus: Corpus) -> None:
-    assert [d.id for d in corpus.documents] == ["good"]
-    assert corpus.documents[0].paragraphs == (PROSE,)
+    assert_the_good_article_loads(corpus)
     assert_printable(corpus)
 
 
