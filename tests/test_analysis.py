@@ -137,5 +137,5 @@ def test_the_index_keeps_no_python_object_per_sentence(bundled_corpus: Corpus) -
         sizes = containers(getattr(index, field.name))
         # The vocabulary holds one entry a term; nothing holds one a sentence.
         assert all(
-            size < sentences for size in sizes if size != len(index._sentence_bm25.vocabulary)
+            size < sentences for size in sizes if size != len(index.snapshot().layout.vocabulary)
         )

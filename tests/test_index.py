@@ -296,7 +296,7 @@ def test_a_dropped_index_is_freed_without_the_garbage_collector(
 
     index = build_index([make_document("a", "The treaty was signed in Geneva.")])
     assert index.sentences[0].text  # a view of the sentences made, as the bot does
-    probe = weakref.ref(index._layout.searchable)
+    probe = weakref.ref(index.snapshot().layout.searchable)  # an array the index holds
     gc.disable()
     try:
         del index
