@@ -214,8 +214,8 @@ def best(scores: np.ndarray, n: int) -> tuple[list[int], list[float]]:
 
 
 def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
-    from bot import rerank
     from bot.corpus import load_corpus
+    from bot.qa import rerank
     from bot.search.index import build_index
 
     documents = load_corpus(corpus, max_file_bytes=50_000_000).documents
