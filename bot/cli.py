@@ -191,9 +191,11 @@ def _corpus_warnings_reported_here() -> Iterator[None]:
         corpus_log.setLevel(level)
 
 
-def _print_skipped(skipped: Sequence[SkippedFile], out: TextIO) -> None:
+def _print_skipped(
+    skipped: Sequence[SkippedFile], out: TextIO, *, prefix: str = "skipped "
+) -> None:
     for problem in skipped:
-        print(f"skipped {problem.path}: {problem.reason}", file=out)
+        print(f"{prefix}{problem.path}: {problem.reason}", file=out)
 
 
 def _describe_corpus_error(error: CorpusError, loaded: LoadedSettings) -> str:
@@ -283,11 +285,9 @@ def _check(loaded: LoadedSettings, out: TextIO, *, verify_scores: bool = False) 
             corpus = load_index(settings)
     except CorpusError as error:
         print(f"corpus: {_describe_corpus_error(error, loaded)}", file=out)
-        for problem in error.skipped:
-            print(f"{problem.path}: {problem.reason}", file=out)
+        _print_skipped(error.skipped, out, prefix="")
         return EXIT_PROBLEMS
-    for problem in corpus.corpus.skipped:
-        print(f"{problem.path}: {problem.reason}", file=out)
+    _print_skipped(corpus.corpus.skipped, out, prefix="")
     index = corpus.index
     print(
         f"corpus: {len(index.documents)} documents, {len(index.sentences)} sentences, "

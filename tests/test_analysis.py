@@ -104,7 +104,7 @@ def test_merge_and_select_keep_every_sentences_terms(
 
 @given(st.lists(st.integers(0, 50), min_size=1, max_size=60), st.integers(1, 12))
 def test_chunks_cover_every_document_once_in_order(sizes: list[int], count: int) -> None:
-    paragraph_lists = [("x" * size,) for size in sizes]
+    paragraph_lists: list[tuple[str, ...]] = [("x" * size,) for size in sizes]
     chunks = _chunks(paragraph_lists, count)
     assert [p for chunk in chunks for p in chunk] == paragraph_lists
     assert all(chunks)

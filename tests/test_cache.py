@@ -17,11 +17,9 @@ import numpy.typing as npt
 import pytest
 
 import bot.store.cache
-from bot.corpus import load_corpus
-from bot.pipeline import LoadedCorpus, load_index
-from bot.search.analysis import analyzer_version
+from bot.corpus import READER_VERSION, load_corpus
+from bot.pipeline import LoadedCorpus, bm25_params, load_index
 from bot.search.index import Index, Ranking, build_index
-from bot.search.params import BM25Params
 from bot.settings import Settings
 from bot.store.cache import CorpusCache, code_version
 from bot.store.container import FORMAT, CacheProblem, read_container, write_container
@@ -66,7 +64,7 @@ def results(index: Index) -> list[list[tuple[str, int, str, float, frozenset[str
 def fresh(settings: Settings) -> Index:
     """The index built without any cache, for comparison."""
     corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes)
-    params = BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, epsilon=settings.bm25_epsilon)
+    params = bm25_params(settings)
     ranking = Ranking(
         paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
     )
@@ -259,7 +257,7 @@ def test_parsed_files_cached_by_another_reader_version_are_parsed_again(
     # The analyzer declares its version; a change to reading or cleaning files must also
     # invalidate what was cached, although no analyzer code moved.
     load_index(settings)
-    monkeypatch.setattr(bot.store.cache, "READER_VERSION", bot.store.cache.READER_VERSION + 1)
+    monkeypatch.setattr(bot.store.cache, "READER_VERSION", READER_VERSION + 1)
     rebuilt = load_index(settings)
     assert rebuilt.cache is not None
     assert rebuilt.cache.files_parsed == 3 and rebuilt.cache.files_from_cache == 0
@@ -403,9 +401,7 @@ def test_a_cache_file_of_an_unexpected_shape_is_rejected_and_rebuilt(
     settings: Settings, meta: list[object] | None
 ) -> None:
     cold = load_index(settings)
-    header = (
-        [] if meta is None else {"format": FORMAT, "kind": "index", "analyzer": analyzer_version()}
-    )
+    header = [] if meta is None else {"format": FORMAT, "kind": "index", "analyzer": code_version()}
     if isinstance(header, dict):
         header.update(meta=meta, arrays=[])
     path = cache_folder(settings) / "index.bin"

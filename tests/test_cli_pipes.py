@@ -21,6 +21,19 @@ def environment(**values: str) -> dict[str, str]:
     return {**kept, "PYTHONPATH": str(REPO), **values}  # this checkout, from any folder
 
 
+def run_bot(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ...` run to the end, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def read_one_line_then_close(
     args: list[str], env: dict[str, str], stdin: str = ""
 ) -> tuple[int, str, str]:
@@ -79,15 +92,8 @@ def test_check_prints_each_skipped_file_once(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "good.txt").write_text("Ministers meet\n\nThe ministers met in Geneva.\n")
     (folder / "broken.md").write_bytes(b"Title\n\nA NUL \x00 byte.\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check", "--corpus", str(folder)],
-        cwd=tmp_path,
-        env=environment(CACHE_DIR=str(tmp_path / "cache")),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = environment(CACHE_DIR=str(tmp_path / "cache"))
+    result = run_bot(["check", "--corpus", str(folder)], tmp_path, env)
     assert result.returncode == 1
     assert (result.stdout + result.stderr).count("broken.md") == 1
     assert "broken.md: binary file (contains NUL bytes)" in result.stdout.splitlines()
@@ -98,15 +104,8 @@ def test_an_unknown_setting_is_a_warning_on_stderr(tmp_path: Path) -> None:
     (tmp_path / "config" / "bot.toml").write_text(
         f'corpus_dir = "{REPO / "corpus"}"\ntopk = 2\n', encoding="utf-8"
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", QUESTION],
-        cwd=tmp_path,
-        env=environment(CACHE_DIR=str(tmp_path / "cache")),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = environment(CACHE_DIR=str(tmp_path / "cache"))
+    result = run_bot(["ask", QUESTION], tmp_path, env)
     assert result.returncode == 0
     assert "Song Yanchao" in result.stdout
     assert result.stderr.splitlines() == [

@@ -15,13 +15,13 @@ from rank_bm25 import BM25Okapi
 
 from bot.corpus import Corpus, CorpusError, Document, load_corpus
 from bot.search.analyzer import terms
-from bot.search.index import BM25Params, Index, build_index
+from bot.search.index import BM25Params, Hit, Index, build_index
 from bot.search.snapshot import IndexSnapshot
 
 MakeDocument = Callable[..., Document]
 
 
-def texts(hits: list) -> list[str]:
+def texts(hits: list[Hit]) -> list[str]:
     return [hit.sentence.text for hit in hits]
 
 

@@ -4,6 +4,8 @@ difference."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.qa.answer import answer_question
 from bot.qa.cues import has_answer_type
 from bot.qa.rerank import search
@@ -159,7 +161,7 @@ def test_the_words_asking_for_a_frequency_are_not_required_in_the_answer(
     assert asked("How frequently were the talks held?").wording == {"frequent"}
 
     # "frequently" asks for the kind of answer; the sentence holds every other term.
-    strict = {"k": 3, "min_coverage": 0.9, "max_question_chars": 500}
+    strict: dict[str, Any] = {"k": 3, "min_coverage": 0.9, "max_question_chars": 500}
     answer = answer_question(index, "How frequently were the talks held?", **strict)
     assert answer.answered
     assert answer.passages[0].text == "The talks were once held annually."

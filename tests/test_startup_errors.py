@@ -14,6 +14,7 @@ import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import discord
 import pytest
@@ -176,7 +177,7 @@ async def test_the_message_content_intent_refused_says_where_to_enable_it(
     assert "Developer Portal (Bot -> Privileged Gateway Intents" in message
     assert "message_content_intent = false" in message
     [identify] = fake_discord.identified  # it got as far as asking for the intent
-    assert identify["intents"] & discord.Intents(message_content=True).value
+    assert cast(int, identify["intents"]) & discord.Intents(message_content=True).value
 
 
 async def test_discord_unreachable_stops_start_up_in_one_line(

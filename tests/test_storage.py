@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def storage(tmp_path: Path) -> Storage:
+def storage(tmp_path: Path) -> Iterator[Storage]:
     opened = Storage.open(tmp_path / "feedback.sqlite3")
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 

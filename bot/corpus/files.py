@@ -97,7 +97,8 @@ def _file_problem(path: Path, name: str, resolved_root: Path) -> str | None:
 
 
 def candidate_files(root: Path, resolved_root: Path) -> Iterator[Path | SkippedFile]:
-    """Every file under `root` worth a look, sorted, or the reason a path is passed over."""
+    """Every file under `root` worth a look, or the reason a path is passed over, folder by
+    folder (each folder's entries sorted; the loader sorts the whole)."""
     unlisted: list[SkippedFile] = []
 
     def cannot_list(error: OSError) -> None:  # os.walk passes over such a folder silently

@@ -193,7 +193,7 @@ def document_embed(
         if value:
             embed.add_field(name=name, value=clip(escape_markdown(value), FIELD_VALUE_LIMIT))
     embed.add_field(name="Sentences", value=str(len(sentences)))
-    embed.set_footer(text=clip(f"id: {document.id}", 2048))
+    embed.set_footer(text=clip(f"id: {document.id}", FOOTER_LIMIT))
     used = len(embed)
     room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - used - 10)
     lines: list[str] = []
@@ -233,14 +233,12 @@ def paginate_lines(
     return pages or ["The corpus is empty."]
 
 
-def context_embed(
-    title: str, blocks: list[tuple[str, list[tuple[bool, str]]]], per_block: int | None = None
-) -> discord.Embed:
+def context_embed(title: str, blocks: list[tuple[str, list[tuple[bool, str]]]]) -> discord.Embed:
     """Quoted sentences among their neighbours: for each block a heading and its sentences,
     the quoted one (flagged True) in bold, all within one embed's limits."""
     embed = discord.Embed(title=clip(title, TITLE_LIMIT), colour=ANSWER_COLOUR)
     room = DESCRIPTION_LIMIT - 2 * len(blocks)
-    budget = per_block or room // max(1, len(blocks))
+    budget = room // max(1, len(blocks))
     parts = []
     for heading, sentences in blocks:
         text = f"**{escape_markdown(clip(heading, 200))}**"

@@ -14,7 +14,6 @@ once per document text and keeps the built index (`Index.snapshot`).
 from __future__ import annotations
 
 import hashlib
-import logging
 import math
 import threading
 from collections.abc import Iterable, Mapping
@@ -33,8 +32,6 @@ from bot.search.query import Query
 from bot.search.select import Backend, Paragraphs, default_backend, top
 from bot.search.sentences import Layout, Sentence, Sentences, split_document
 from bot.search.snapshot import IndexSnapshot
-
-log = logging.getLogger(__name__)
 
 # Searches run in threads (never on the event loop). More of them at once than there are
 # cores would not finish sooner, and each holds the GIL for part of its time (all of it on
@@ -143,28 +140,30 @@ class Index:
         first, last = self._layout.document_sentences[number : number + 2]
         return tuple(self._sentences_at(np.arange(int(first), int(last))))
 
-    def neighbour(self, sentence: Sentence, offset: int) -> Sentence | None:
-        """The sentence `offset` places after this one in its document (before, when
-        negative), if the document has one there."""
+    def _number_of(self, sentence: Sentence, offset: int = 0) -> int | None:
+        """The corpus number of the sentence `offset` places after `sentence` in its
+        document, None when the index holds no such document or it has no sentence there."""
         number = self._document_number.get(sentence.document.id)
         if number is None:
             return None
         first, last = self._layout.document_sentences[number : number + 2]
         at = int(first) + sentence.position - 1 + offset  # positions are 1-based
-        return self._sentence(at) if int(first) <= at < int(last) else None
+        return at if int(first) <= at < int(last) else None
+
+    def neighbour(self, sentence: Sentence, offset: int) -> Sentence | None:
+        """The sentence `offset` places after this one in its document (before, when
+        negative), if the document has one there."""
+        at = self._number_of(sentence, offset)
+        return None if at is None else self._sentence(at)
 
     def terms_of(self, sentence: Sentence) -> tuple[str, ...]:
         """The terms of one of this index's sentences, in order, repeats kept: what the
         analyzer made of its text when the corpus was indexed (empty for a sentence
         of a document the index does not hold)."""
-        number = self._document_number.get(sentence.document.id)
-        if number is None:
+        at = self._number_of(sentence)
+        if at is None:
             return ()
         layout = self._layout
-        first, last = layout.document_sentences[number : number + 2]
-        at = int(first) + sentence.position - 1  # positions are 1-based
-        if not int(first) <= at < int(last):
-            return ()
         start, end = layout.sentence_tokens[at : at + 2]
         vocabulary = layout.vocabulary
         return tuple(vocabulary[t] for t in layout.tokens[start:end].tolist())

@@ -96,7 +96,7 @@ class CorpusCache:
     file it cannot read or write is logged and the work is done instead.
     """
 
-    def __init__(self, folder: Path, corpus_dir: Path | None = None) -> None:
+    def __init__(self, folder: Path, corpus_dir: Path) -> None:
         self.folder = folder
         self.corpus_dir = corpus_dir
         self.stats = CacheStats()
@@ -161,8 +161,6 @@ class CorpusCache:
                         path.unlink()
 
     def _mark_and_sweep(self) -> None:
-        if self.corpus_dir is None:
-            return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             marker = self.folder / _CORPUS_MARKER

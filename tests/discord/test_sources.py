@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from bot import create_bot
+from bot.discord.embeds import paginate_lines
 from bot.discord.sources.pages import PAGE_TIMEOUT_SECONDS
 from tests.discord.helpers import World, make_settings, sent_bodies
 
 
-def write_articles(folder: Path, count: int) -> None:
+async def serve_articles(world: World, tmp_path: Path, count: int) -> None:
+    """Restart the bot over `count` short harbour reports."""
+    folder = tmp_path / "many"
+    folder.mkdir()
     for number in range(count):
         (folder / f"article-{number:03}.md").write_text(
             f'---\ntitle: "Harbour report number {number}"\npublisher: "Port Gazette"\n---\n'
             f"Ship {number} docked at pier {number} carrying {number * 7} tonnes of grain.\n",
             encoding="utf-8",
         )
+    await world.env.restart_bot(create_bot(make_settings(folder)))
 
 
 async def test_sources_lists_every_document(world: World) -> None:
@@ -32,10 +35,7 @@ async def test_sources_lists_every_document(world: World) -> None:
 async def test_sources_over_300_documents_paginates_with_buttons(
     world: World, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "many"
-    folder.mkdir()
-    write_articles(folder, 300)
-    await world.env.restart_bot(create_bot(make_settings(folder)))
+    await serve_articles(world, tmp_path, 300)
 
     result = await world.alice.slash(world.channel, "sources")
     first = result.response.embeds[0]
@@ -61,10 +61,7 @@ async def test_sources_over_300_documents_paginates_with_buttons(
 async def test_sources_buttons_are_disabled_when_they_time_out(
     world: World, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "many"
-    folder.mkdir()
-    write_articles(folder, 300)
-    await world.env.restart_bot(create_bot(make_settings(folder)))
+    await serve_articles(world, tmp_path, 300)
     result = await world.alice.slash(world.channel, "sources")
     await world.alice.click(result.response, label="Next")
 
@@ -77,10 +74,7 @@ async def test_sources_buttons_are_disabled_when_they_time_out(
 
 
 async def test_source_autocomplete_offers_at_most_25_choices(world: World, tmp_path: Path) -> None:
-    folder = tmp_path / "many"
-    folder.mkdir()
-    write_articles(folder, 60)
-    await world.env.restart_bot(create_bot(make_settings(folder)))
+    await serve_articles(world, tmp_path, 60)
 
     choices = await world.alice.autocomplete(world.channel, "source", "document", "harbour")
     assert len(choices) == 25
@@ -144,8 +138,5 @@ async def test_huge_sentences_and_titles_stay_within_every_limit(
         assert body["allowed_mentions"]["parse"] == []  # @everyone in a quote pings nobody
 
 
-@pytest.mark.parametrize("count", [0])
-def test_paginate_lines_of_nothing_says_so(count: int) -> None:
-    from bot.discord.embeds import paginate_lines
-
-    assert paginate_lines([""] * count) == ["The corpus is empty."]
+def test_paginate_lines_of_nothing_says_so() -> None:
+    assert paginate_lines([]) == ["The corpus is empty."]

@@ -8,6 +8,7 @@ database could not record gets one disabled "Buttons unavailable" button instead
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import TYPE_CHECKING, cast
 
@@ -107,7 +108,9 @@ class AnswerButton(
             else:
                 await interaction.followup.send(embed=more, ephemeral=True)
         elif self.action == "context":
-            await interaction.response.send_message(embed=answers.context(stored), ephemeral=True)
+            # Finding each quoted sentence among its document's scans the live corpus: a thread.
+            context = await asyncio.to_thread(answers.context, stored)
+            await interaction.response.send_message(embed=context, ephemeral=True)
         else:
             votes = await answers.vote(
                 stored.id, interaction.user.id, 1 if self.action == "up" else -1

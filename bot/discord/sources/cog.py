@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -15,9 +17,17 @@ from bot.discord.embeds import (
     source_list_line,
 )
 from bot.discord.sources.pages import SourcesPaginator
+from bot.search.index import Index
 
 CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_TEXT_LIMIT = 100  # ... each name and value at most 100 characters
+
+
+def _source_pages(index: Index) -> list[str]:
+    """The /sources list, one line a document, in pages (blocking: it walks the corpus)."""
+    return paginate_lines(
+        [source_list_line(d, len(index.sentences_of(d.id))) for d in index.documents]
+    )
 
 
 class SourcesCog(commands.Cog):
@@ -27,8 +37,7 @@ class SourcesCog(commands.Cog):
     @app_commands.command(name="sources", description="List the articles the bot quotes from")
     async def sources(self, interaction: discord.Interaction[QABot]) -> None:
         index = self.bot.index
-        lines = [source_list_line(d, len(index.sentences_of(d.id))) for d in index.documents]
-        pages = paginate_lines(lines)
+        pages = await asyncio.to_thread(_source_pages, index)
         title = f"{len(index.documents)} sources, {len(index.sentences)} sentences"
         view = SourcesPaginator(pages, title, interaction)
         if len(pages) == 1:
