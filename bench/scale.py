@@ -218,7 +218,7 @@ def engine_ours(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     from bot.qa import rerank
     from bot.search.index import build_index
 
-    documents = load_corpus(corpus, max_file_bytes=50_000_000).documents
+    documents = load_corpus(corpus, max_article_bytes=50_000_000).documents
     before = resident_bytes()
     started = time.perf_counter()
     index = build_index(documents)
@@ -322,7 +322,7 @@ def engine_paired(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     from bot.corpus import load_corpus
     from bot.search.index import build_index
 
-    bm25 = build_index(load_corpus(corpus, max_file_bytes=50_000_000).documents)._sentence_bm25
+    bm25 = build_index(load_corpus(corpus, max_article_bytes=50_000_000).documents)._sentence_bm25
     theirs, _ = tantivy_search(Path(job["sentences"]).read_text(encoding="utf-8").split("\n")[:-1])
     backend = default_backend()
 
@@ -354,7 +354,7 @@ def engine_bot(corpus: Path, job: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {
         "corpus_dir": corpus,
         "cache_dir": Path(job["cache"]),
-        "max_file_bytes": 50_000_000,
+        "max_article_bytes": 50_000_000,
         "sync_commands": False,
         "question_cooldown_seconds": 0,
         "guild_ids": [],

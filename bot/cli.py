@@ -17,6 +17,8 @@ from typing import TextIO
 
 from bot.corpus import CorpusError, SkippedFile
 from bot.pipeline import LoadedCorpus, ask, bm25_params, load_index
+from bot.progress import Progress
+from bot.progress_display import shown
 from bot.render import answer_to_json, render_text
 from bot.settings import (
     CONFIG_ENV_VAR,
@@ -102,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         "BM25Okapi and check the index gives the same scores and top 10",
     )
 
+    commands.add_parser(
+        "index",
+        parents=[corpus_option],
+        help="build the corpus's index into cache_dir and exit (a build job before the bot starts)",
+    )
+
     feedback_parser = commands.add_parser(
         "feedback", parents=[config_option], help="votes on the bot's answers"
     )
@@ -161,6 +169,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return _run(loaded)
     if command == "check":
         return _check(loaded, sys.stdout, verify_scores=args.verify)
+    if command == "index":
+        return _index(loaded, sys.stdout)
     if command == "feedback":
         return _feedback(settings, args.action, as_json=args.json, out=sys.stdout)
     if command == "ask" and not args.question and not args.json:
@@ -281,8 +291,7 @@ def _check(loaded: LoadedSettings, out: TextIO, *, verify_scores: bool = False) 
     for warning in loaded.warnings:
         print(f"settings: {warning}", file=out)
     try:
-        with _corpus_warnings_reported_here():
-            corpus = load_index(settings)
+        corpus = _load_showing_progress(settings)
     except CorpusError as error:
         print(f"corpus: {_describe_corpus_error(error, loaded)}", file=out)
         _print_skipped(error.skipped, out, prefix="")
@@ -306,6 +315,33 @@ def _check(loaded: LoadedSettings, out: TextIO, *, verify_scores: bool = False) 
             print(f"verify: disagrees on {question!r}", file=out)
         problems = problems or not verification.agrees
     return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _load_showing_progress(settings: Settings) -> LoadedCorpus:
+    """`load_index`, with its progress on stderr (a bar on a terminal, else log lines)."""
+    progress = Progress()
+    logging.getLogger("bot.progress_display").setLevel(logging.INFO)
+    with _corpus_warnings_reported_here(), shown(progress, sys.stderr):
+        return load_index(settings, progress)
+
+
+def _index(loaded: LoadedSettings, out: TextIO) -> int:
+    try:
+        corpus = _load_showing_progress(loaded.settings)
+    except CorpusError as error:
+        code = _fail(_describe_corpus_error(error, loaded), EXIT_PROBLEMS)
+        _print_skipped(error.skipped, sys.stderr)
+        return code
+    _print_skipped(corpus.corpus.skipped, sys.stderr)
+    index, stats = corpus.index, corpus.cache
+    how = "from the cache" if stats is not None and stats.index_from_cache else "built"
+    print(
+        f"index {how}: {len(index.documents)} documents, {len(index.sentences)} sentences, "
+        f"{len(corpus.corpus.skipped)} skipped, version {index.version} ({corpus.seconds:.2f} s), "
+        f"in {loaded.settings.cache_dir}",
+        file=out,
+    )
+    return EXIT_OK
 
 
 def _feedback(settings: Settings, action: str, *, as_json: bool, out: TextIO) -> int:

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from bot.corpus import Corpus
+from bot.progress import Progress
 from bot.qa.answer import Answer, answer_question
 from bot.search.index import Index, Ranking
 from bot.search.params import BM25Params
@@ -37,12 +38,13 @@ def bm25_params(settings: Settings) -> BM25Params:
     return BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, epsilon=settings.bm25_epsilon)
 
 
-def load_index(settings: Settings) -> LoadedCorpus:
+def load_index(settings: Settings, progress: Progress | None = None) -> LoadedCorpus:
     """Read `settings.corpus_dir` and index it (blocking: run it off the event loop).
 
     Files, analyses and the index are reused from `settings.cache_dir` where the
     corpus is unchanged (see bot.store.corpus_store). Raises `CorpusError` for a missing
     folder or a corpus with nothing to index; then its `skipped` holds what was left out.
+    `progress`, when given, is advanced as the work goes (see `bot.progress`).
     """
     started = time.perf_counter()
     store = CorpusStore(settings.corpus_dir, settings.cache_dir)
@@ -50,7 +52,10 @@ def load_index(settings: Settings) -> LoadedCorpus:
         paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
     )
     loaded = store.load(
-        max_file_bytes=settings.max_file_bytes, params=bm25_params(settings), ranking=ranking
+        max_article_bytes=settings.max_article_bytes,
+        params=bm25_params(settings),
+        ranking=ranking,
+        progress=progress,
     )
     seconds = time.perf_counter() - started
     stats = loaded.stats

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -78,8 +85,12 @@ class Settings(BaseSettings):
 
     # --- Corpus ----------------------------------------------------------
     corpus_dir: Path = Path("corpus")
-    max_file_bytes: PositiveInt = 5_000_000
-    """Files larger than this are skipped with a reason instead of loaded."""
+    max_article_bytes: PositiveInt = Field(
+        default=5_000_000, validation_alias=AliasChoices("max_article_bytes", "max_file_bytes")
+    )
+    """An article larger than this (a text file, or one line of a JSON Lines file) is
+    skipped with a reason; a JSON Lines file of any size is read. `max_file_bytes`, its
+    name before JSON Lines files were read as a stream, is still read."""
     cache_dir: Path = Path(".cache/newsqa")
     """Where the analysed corpus and the built index are kept between runs (see bot.store.cache)."""
 
@@ -194,6 +205,11 @@ def load_settings(*, config_file: Path | None = None, **overrides: object) -> Lo
     warnings = [
         *_unknown_keys(toml_values, str(toml_path), lambda name: name),
         *_unknown_keys(dotenv, str(ENV_FILE), str.upper),
+        *(
+            _renamed(key, "the environment", str.upper)
+            for key in os.environ
+            if key.lower() in RENAMED
+        ),
     ]
     if any(key.lower() == "discord_token" for key in toml_values):
         warnings.append(
@@ -237,12 +253,23 @@ def _read_dotenv(path: Path) -> dict[str, str | None]:
         raise SettingsError(f"cannot read settings from {path}: {error}") from None
 
 
+# Settings under an older name, which is still read: old name -> name.
+RENAMED = {"max_file_bytes": "max_article_bytes"}
+
+
+def _renamed(key: str, where: str, spell: Callable[[str], str]) -> str:
+    return f"{key} in {where} is now called {spell(RENAMED[key.lower()])}; the old name still works"
+
+
 def _unknown_keys(
     values: Mapping[str, object], where: str, spell: Callable[[str], str]
 ) -> Iterator[str]:
     """A warning for each key that is not a setting, with the closest setting's name."""
     names = list(Settings.model_fields)
     for key in values:
+        if key.lower() in RENAMED:
+            yield _renamed(key, where, spell)
+            continue
         if key.lower() in names:
             continue
         close = difflib.get_close_matches(key.lower(), names, n=1)

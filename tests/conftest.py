@@ -25,7 +25,7 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="module")
 def bundled_corpus() -> Corpus:
-    return load_corpus(REPO_ROOT / "corpus", max_file_bytes=5_000_000)
+    return load_corpus(REPO_ROOT / "corpus", max_article_bytes=5_000_000)
 
 
 @pytest.fixture(scope="module")

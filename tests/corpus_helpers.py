@@ -11,8 +11,8 @@ PROSE = "The defense ministers met in Geneva on Tuesday to discuss the arms trea
 OTHER = "Officials from both sides agreed to meet again in Vienna next spring."
 
 
-def load(folder: Path, max_file_bytes: int = LIMIT) -> Corpus:
-    return load_corpus(folder, max_file_bytes=max_file_bytes)
+def load(folder: Path, max_article_bytes: int = LIMIT) -> Corpus:
+    return load_corpus(folder, max_article_bytes=max_article_bytes)
 
 
 def reasons(corpus: Corpus) -> dict[str, str]:

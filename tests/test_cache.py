@@ -63,7 +63,7 @@ def results(index: Index) -> list[list[tuple[str, int, str, float, frozenset[str
 
 def fresh(settings: Settings) -> Index:
     """The index built without any cache, for comparison."""
-    corpus = load_corpus(settings.corpus_dir, max_file_bytes=settings.max_file_bytes)
+    corpus = load_corpus(settings.corpus_dir, max_article_bytes=settings.max_article_bytes)
     params = bm25_params(settings)
     ranking = Ranking(
         paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus

@@ -177,9 +177,9 @@ def test_bad_file_is_skipped_with_a_reason(
 
 def test_file_over_the_size_limit_is_skipped(folder: Path) -> None:
     write(folder / "huge.md", "Huge\n\n" + PROSE * 20)
-    corpus = load(folder, max_file_bytes=1_000)
+    corpus = load(folder, max_article_bytes=1_000)
     assert_good_still_loads(corpus)
-    assert "over the max_file_bytes limit of 1,000" in reasons(corpus)["huge.md"]
+    assert "over the max_article_bytes limit of 1,000" in reasons(corpus)["huge.md"]
 
 
 def test_utf8_bom_loads_and_is_not_part_of_the_title(tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ def test_a_jsonl_line_with_a_lone_surrogate_or_deep_nesting_is_skipped(tmp_path:
         + "}",
     ]
     write(tmp_path / "feed.jsonl", "\n".join(lines) + "\n")
-    corpus = load_corpus(tmp_path, max_file_bytes=1_000_000)
+    corpus = load_corpus(tmp_path, max_article_bytes=1_000_000)
     assert [d.title for d in corpus.documents] == ["First", "Second"]
     assert by_id(corpus)["feed:5"].author is None
     got = reasons(corpus)

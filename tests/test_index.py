@@ -242,7 +242,7 @@ def test_document_lookup_finds_a_document_without_indexed_sentences(
 
 
 def _load_index(folder: Path, params: BM25Params | None = None) -> Index:
-    return build_index(load_corpus(folder, max_file_bytes=100_000).documents, params)
+    return build_index(load_corpus(folder, max_article_bytes=100_000).documents, params)
 
 
 def test_version_is_stable_for_the_same_text(tmp_path: Path) -> None:

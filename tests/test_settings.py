@@ -119,7 +119,7 @@ def test_settings_are_frozen(workdir: Path) -> None:
         ("TOP_K", "abc", "top_k"),
         ("TOP_K", "0", "top_k"),
         ("MIN_COVERAGE", "0", "min_coverage"),
-        ("MAX_FILE_BYTES", "-1", "max_file_bytes"),
+        ("MAX_ARTICLE_BYTES", "-1", "max_article_bytes"),
         ("LOG_LEVEL", "chatty", "log_level"),
     ],
 )

@@ -5,14 +5,12 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.qa.answer import answer_question
 from bot.search.analyzer import (
-    _ONE_SENTENCE,
     STOP_WORDS,
-    default_analyzer,
     normalize,
     sentence_spans,
     split_sentences,
@@ -20,12 +18,6 @@ from bot.search.analyzer import (
     words,
 )
 from bot.search.index import Index
-
-
-def pysbd_spans(paragraph: str) -> list[tuple[int, int]]:
-    """The sentences pysbd itself finds, without the analyzer's one-sentence shortcut."""
-    return default_analyzer()._pysbd_spans(paragraph)
-
 
 # --- normalize -----------------------------------------------------------
 
@@ -198,57 +190,9 @@ def test_split_never_loses_non_space_characters(paragraph: str) -> None:
 
 
 def test_split_keeps_punctuation_after_a_final_abbreviation() -> None:
-    # Regression: pysbd alone turns a final "Gen.?!" into "Gen.".
+    # Regression: pysbd, the splitter before, turned a final "Gen.?!" into "Gen.".
     paragraph = "Who is the new Gen.?!"
     assert _non_space("".join(split_sentences(paragraph))) == _non_space(paragraph)
-
-
-# --- the one-sentence shortcut ------------------------------------------------------------
-# A plain paragraph skips pysbd (which costs most of the time of indexing): these check
-# that pysbd would have returned it whole, on words chosen to provoke its rules (list
-# markers, roman numerals, abbreviations, numbers, single letters).
-
-_PLAIN_WORDS = st.sampled_from(
-    "a b c d i ii iii iv v x xi I V X A Mr Mrs Dr Jr St Gen Maj No Jan Sept U S US UK etc "
-    "vs al Inc Co p pp e g 1 2 3 10 12 99 100 2005 1st Yahoo Ph D Prof Sen Lt Mt ft said "
-    "talks Song met the in of Beijing Pentagon".split()
-)
-_PLAIN_GAPS = st.sampled_from([" ", " ", " ", ", ", "; ", ": ", " - ", "-", ","])
-
-
-@st.composite
-def _plain_paragraphs(draw: st.DrawFn) -> str:
-    words = draw(st.lists(_PLAIN_WORDS, min_size=1, max_size=20))
-    text = words[0]
-    for word in words[1:]:
-        text += draw(_PLAIN_GAPS) + word
-    return text + draw(st.sampled_from(["", ".", "!", "?"]))
-
-
-@settings(max_examples=500, deadline=None)
-@given(_plain_paragraphs())
-def test_the_one_sentence_shortcut_agrees_with_pysbd(paragraph: str) -> None:
-    paragraph = normalize(paragraph)
-    if _ONE_SENTENCE.fullmatch(paragraph):
-        assert pysbd_spans(paragraph) == [(0, len(paragraph))]
-        assert split_sentences(paragraph) == [paragraph]
-
-
-@pytest.mark.parametrize(
-    "paragraph",
-    [
-        "He met Dr. Song.",  # an inner full stop
-        'He said "yes" Then left',  # quotes
-        "See item a.",  # a list marker
-        "The plan ii.",  # plain: "ii." ends it, and pysbd keeps it whole too
-        "Prices rose 2.5 percent",
-        "It works (mostly) Then",
-    ],
-)
-def test_the_shortcut_takes_only_plain_paragraphs(paragraph: str) -> None:
-    plain = bool(_ONE_SENTENCE.fullmatch(paragraph))
-    assert plain == (paragraph == "The plan ii.")
-    assert split_sentences(paragraph) == [paragraph[a:b] for a, b in pysbd_spans(paragraph)]
 
 
 @given(st.text() | st.lists(_NEWS_TOKENS, max_size=40).map(" ".join))

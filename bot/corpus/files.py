@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import codecs
 import errno
+import hashlib
 import os
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from bot.corpus.document import Skip, SkippedFile
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
-
-
-class _NotUTF8(Skip):
-    """The bytes are not UTF-8 (a JSON Lines file is then read line by line)."""
 
 
 def printable(text: str) -> str:
@@ -131,12 +129,26 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[Path | SkippedF
     yield from unlisted
 
 
-def read_bytes(path: Path, max_file_bytes: int) -> bytes:
+def _over_limit(size: int, max_article_bytes: int) -> Skip:
+    return Skip(f"{size:,} bytes, over the max_article_bytes limit of {max_article_bytes:,}")
+
+
+def read_bytes(path: Path, max_article_bytes: int) -> bytes:
+    """The bytes of a file that holds one article."""
     try:
         size = path.stat().st_size
-        if size > max_file_bytes:
-            raise Skip(f"{size:,} bytes, over the max_file_bytes limit of {max_file_bytes:,}")
+        if size > max_article_bytes:
+            raise _over_limit(size, max_article_bytes)
         return path.read_bytes()
+    except OSError as error:
+        raise Skip(f"unreadable: {error.strerror or error}") from None
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (a news dump may not fit in memory)."""
+    try:
+        with path.open("rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
     except OSError as error:
         raise Skip(f"unreadable: {error.strerror or error}") from None
 
@@ -171,23 +183,84 @@ def decode(data: bytes) -> str:
         try:
             text = data.decode("utf-8-sig")  # a byte-order mark is not part of the text
         except UnicodeDecodeError as error:
-            raise _NotUTF8(f"not UTF-8 (invalid byte at offset {error.start})") from None
+            raise Skip(f"not UTF-8 (invalid byte at offset {error.start})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def jsonl_lines(data: bytes) -> list[str | Skip]:
-    """The lines of a JSON Lines file; a line that is not UTF-8 is a `Skip` saying so."""
+# How much of a JSON Lines file is looked at for NUL bytes: a binary file is skipped
+# whole, not reported line by line.
+_SNIFF_BYTES = 8192
+# Bytes read at a time while passing over a line that is over the limit.
+_BLOCK = 1 << 20
+
+
+def jsonl_lines(
+    path: Path, max_article_bytes: int, digest: Hash | None = None
+) -> Iterator[tuple[int, str | Skip]]:
+    """The numbered lines of a JSON Lines file, read as a stream: memory holds one line
+    at a time, never the file. A line over `max_article_bytes` or not in UTF-8 is a
+    `Skip` saying so. Raises `Skip` for a file that cannot be read at all. `digest` is
+    updated with every byte read."""
     try:
-        return list(decode(data).split("\n"))
-    except _NotUTF8:
-        pass
-    # Decoded line by line, so that only the lines at fault are lost. Line ends are found
-    # as `decode` finds them (a CR byte is never part of a multi-byte UTF-8 sequence).
-    body = data.removeprefix(codecs.BOM_UTF8).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    lines: list[str | Skip] = []
-    for raw in body.split(b"\n"):
-        try:
-            lines.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as error:
-            lines.append(Skip(f"not UTF-8 (invalid byte at offset {error.start} of the line)"))
-    return lines
+        with path.open("rb") as file:
+            head = file.read(_SNIFF_BYTES)
+            for mark, _ in _BYTE_ORDER_MARKS:
+                if head.startswith(mark):  # UTF-16 or UTF-32: rare, read whole
+                    data = head + file.read()
+                    if digest is not None:
+                        digest.update(data)
+                    yield from enumerate(decode(data).split("\n"), start=1)
+                    return
+            if b"\x00" in head:
+                raise Skip("binary file (contains NUL bytes)")
+            file.seek(0)
+            yield from _numbered_lines(file, max_article_bytes, digest)
+    except OSError as error:
+        raise Skip(f"unreadable: {error.strerror or error}") from None
+
+
+class Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+
+
+def _numbered_lines(
+    file: BinaryIO, max_article_bytes: int, digest: Hash | None
+) -> Iterator[tuple[int, str | Skip]]:
+    number = 0
+    first = True
+    update = digest.update if digest is not None else _ignore
+    while raw := file.readline(max_article_bytes + 2):  # + 2: room for a CR LF ending
+        update(raw)
+        if first:
+            raw, first = raw.removeprefix(codecs.BOM_UTF8), False
+        if not raw.endswith(b"\n") and len(raw) > max_article_bytes:
+            size = len(raw) + _pass_line(file, update)
+            number += 1
+            yield number, _over_limit(size, max_article_bytes)
+            continue
+        # Line ends as `decode` reads them: LF, CR LF or a lone CR (a CR byte is never
+        # part of a multi-byte UTF-8 sequence).
+        for line in raw.removesuffix(b"\n").removesuffix(b"\r").split(b"\r"):
+            number += 1
+            if len(line) > max_article_bytes:
+                yield number, _over_limit(len(line), max_article_bytes)
+                continue
+            try:
+                yield number, line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield number, Skip(f"not UTF-8 (invalid byte at offset {error.start} of the line)")
+
+
+def _ignore(data: bytes, /) -> None:
+    pass
+
+
+def _pass_line(file: BinaryIO, update: Callable[[bytes], None]) -> int:
+    """Read past the rest of the current line; how many bytes it had."""
+    passed = 0
+    while block := file.readline(_BLOCK):
+        update(block)
+        passed += len(block)
+        if block.endswith(b"\n"):
+            break
+    return passed

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from pathlib import Path
 from typing import Protocol
 
 from bot.corpus.document import Corpus, CorpusError, Document, Skip, SkippedFile
-from bot.corpus.files import candidate_files, printable, read_bytes
-from bot.corpus.parsing import parse_file
+from bot.corpus.files import (
+    JSONL_SUFFIXES,
+    candidate_files,
+    file_digest,
+    jsonl_lines,
+    printable,
+    read_bytes,
+)
+from bot.corpus.parsing import parse_jsonl, parse_text_file
+from bot.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -17,24 +26,34 @@ log = logging.getLogger(__name__)
 class FileCache(Protocol):
     """Parsed files kept from an earlier load (see bot.store.cache.CorpusCache)."""
 
-    def lookup(self, relative: str, data: bytes) -> list[Document | SkippedFile] | None:
-        """What parsing these exact bytes of this file gave before, or None."""
+    def lookup(self, relative: str, digest: str) -> list[Document | SkippedFile] | None:
+        """What parsing this file gave before when its bytes had this SHA-256, or None."""
 
-    def store(self, relative: str, results: list[Document | SkippedFile]) -> None:
-        """Keep what parsing the bytes last looked up for this file gave."""
+    def store(self, relative: str, digest: str, results: list[Document | SkippedFile]) -> None:
+        """Keep what parsing this file, whose bytes have this SHA-256, gave."""
 
     def finish(self) -> None:
         """The load is over: files not looked up are gone from the corpus."""
 
 
-def load_corpus(folder: Path, *, max_file_bytes: int, cache: FileCache | None = None) -> Corpus:
+def load_corpus(
+    folder: Path,
+    *,
+    max_article_bytes: int,
+    cache: FileCache | None = None,
+    progress: Progress | None = None,
+) -> Corpus:
     """Read every supported file under `folder` into documents.
 
     A bad file never stops the load: it is skipped with a reason (logged and
     kept in `Corpus.skipped`), as are bad JSONL lines and metadata fields dropped.
+    An article (a text file, or a line of a JSON Lines file) over `max_article_bytes`
+    is skipped; a JSON Lines file is read as a stream, so its size has no limit.
     Only a missing or unreadable folder raises `CorpusError`. With a `cache`, a
-    file whose bytes are unchanged is not parsed again.
+    file whose bytes are unchanged is not parsed again. `progress` counts the files
+    and articles read.
     """
+    progress = progress or Progress()
     shown = printable(str(folder))
     try:
         if not folder.exists():
@@ -68,7 +87,7 @@ def load_corpus(folder: Path, *, max_file_bytes: int, cache: FileCache | None = 
             continue
         relative = item.relative_to(folder).as_posix()
         try:
-            results = _load_file(item, relative, max_file_bytes, cache)
+            results = _load_file(item, relative, max_article_bytes, cache)
         except Exception as error:  # a last guard: no one file may stop the load
             log.exception("unexpected error loading %s", relative)
             results = [SkippedFile(relative, f"could not be loaded ({type(error).__name__})")]
@@ -77,6 +96,8 @@ def load_corpus(folder: Path, *, max_file_bytes: int, cache: FileCache | None = 
                 skipped.append(result)
             else:
                 keep(result)
+        progress.files += 1
+        progress.articles = len(documents)
     if cache is not None:
         cache.finish()
 
@@ -86,16 +107,32 @@ def load_corpus(folder: Path, *, max_file_bytes: int, cache: FileCache | None = 
 
 
 def _load_file(
-    path: Path, relative: str, max_file_bytes: int, cache: FileCache | None
+    path: Path, relative: str, max_article_bytes: int, cache: FileCache | None
 ) -> list[Document | SkippedFile]:
     """What one file holds, from the cache when its bytes are unchanged."""
     try:
-        data = read_bytes(path, max_file_bytes)
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            return _load_jsonl(path, relative, max_article_bytes, cache)
+        data = read_bytes(path, max_article_bytes)
     except Skip as skip:
         return [SkippedFile(relative, str(skip))]
-    results = cache.lookup(relative, data) if cache is not None else None
+    digest = hashlib.sha256(data).hexdigest()
+    results = cache.lookup(relative, digest) if cache is not None else None
     if results is None:
-        results = parse_file(data, relative, path.suffix.lower())
+        results = parse_text_file(data, relative, path.suffix.lower())
         if cache is not None:
-            cache.store(relative, results)
+            cache.store(relative, digest, results)
+    return results
+
+
+def _load_jsonl(
+    path: Path, relative: str, max_article_bytes: int, cache: FileCache | None
+) -> list[Document | SkippedFile]:
+    """A JSON Lines file, read line by line: hashed first when a cache may hold it."""
+    if cache is not None and (results := cache.lookup(relative, file_digest(path))) is not None:
+        return results
+    read = hashlib.sha256()  # of the bytes actually parsed, should the file change meanwhile
+    results = list(parse_jsonl(jsonl_lines(path, max_article_bytes, read), relative))
+    if cache is not None:
+        cache.store(relative, read.hexdigest(), results)
     return results

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from bot.corpus.cleaning import clean_body
 from bot.corpus.document import METADATA_KEYS, Document, Skip, SkippedFile
-from bot.corpus.files import JSONL_SUFFIXES, decode, jsonl_lines
+from bot.corpus.files import decode
 from bot.corpus.front_matter import front_matter
 from bot.corpus.metadata import encodes, read_fields
 from bot.search.analyzer import normalize
@@ -61,16 +61,22 @@ def _parse_text_file(
     )
 
 
-def _parse_jsonl(
-    lines: list[str | Skip], doc_id: str, source: str
+def parse_jsonl(
+    lines: Iterable[tuple[int, str | Skip]], relative: str
 ) -> Iterator[Document | SkippedFile]:
-    for number, line in enumerate(lines, start=1):
-        where = f"{source}:{number}"
+    """The documents of a JSON Lines file's numbered lines (one article a line), and the
+    lines skipped, in order, as they are read. Raises `Skip` when no line holds anything."""
+    doc_id = Path(relative).with_suffix("").as_posix()
+    empty = True
+    for number, line in lines:
+        where = f"{relative}:{number}"
         if isinstance(line, Skip):
+            empty = False
             yield SkippedFile(where, str(line))
             continue
         if not line.strip():
             continue
+        empty = False
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
@@ -97,14 +103,15 @@ def _parse_jsonl(
         except Skip as skip:
             results = [SkippedFile(where, str(skip))]
         yield from results
+    if empty:
+        raise Skip("empty file")
 
 
-def parse_file(data: bytes, relative: str, suffix: str) -> list[Document | SkippedFile]:
-    """What a file's bytes hold: its documents, and what was skipped, in order."""
+def parse_text_file(data: bytes, relative: str, suffix: str) -> list[Document | SkippedFile]:
+    """What the bytes of a file holding one article give: its document and the fields
+    dropped from it, or the reason it is skipped."""
     doc_id = Path(relative).with_suffix("").as_posix()
     try:
-        if suffix in JSONL_SUFFIXES:
-            return list(_parse_jsonl(jsonl_lines(data), doc_id, relative))
         return _parse_text_file(decode(data), doc_id, relative, markdown=suffix != ".txt")
     except Skip as skip:
         return [SkippedFile(relative, str(skip))]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from bot.progress import Progress
 from bot.search.analyzer import Analyzer, default_analyzer, normalize
 
 if TYPE_CHECKING:
@@ -79,9 +80,13 @@ class Analysis:
         return len(self.paragraph)
 
 
-def analyse(paragraph_lists: Sequence[Sequence[str]], analyzer: Analyzer | None = None) -> Analysis:
+def analyse(
+    paragraph_lists: Sequence[Sequence[str]],
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
     """Split and analyse documents given as their paragraphs, in this process, with
-    `analyzer` (the default one when None).
+    `analyzer` (the default one when None); `progress` counts the sentences.
 
     The vocabulary is in order of first use; `merge` sorts it.
     """
@@ -109,6 +114,8 @@ def analyse(paragraph_lists: Sequence[Sequence[str]], analyzer: Analyzer | None 
                 starts.append(start)
                 ends.append(end)
         document_sentences.append(len(paragraph_numbers))
+        if progress is not None:
+            progress.sentences += len(paragraph_numbers) - document_sentences[-2]
     return Analysis(
         vocabulary=tuple(vocabulary),
         tokens=np.frombuffer(tokens, dtype=np.int32),
@@ -203,12 +210,13 @@ def analyse_documents(
     *,
     workers: int | None = None,
     analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
 ) -> Analysis:
     """Analyse documents with `analyzer` (the default one when None), in worker processes
     when the corpus is large enough to pay.
 
     `workers`: None decides from the corpus size and the cores available; 1 stays
-    in-process. The result does not depend on it.
+    in-process. The result does not depend on it. `progress` counts the sentences.
     """
     analyzer = analyzer or default_analyzer()
     paragraph_lists = [document.paragraphs for document in documents]
@@ -218,21 +226,29 @@ def analyse_documents(
     workers = min(workers, len(paragraph_lists))
     if workers > 1:
         try:
-            return merge(_analyse_in_processes(paragraph_lists, workers, analyzer))
+            return merge(_analyse_in_processes(paragraph_lists, workers, analyzer, progress))
         except (OSError, RuntimeError) as error:  # e.g. no process can be started here
             log.warning("analysing in-process: worker processes failed: %s", error)
-    return merge([analyse(paragraph_lists, analyzer)])
+    return merge([analyse(paragraph_lists, analyzer, progress)])
 
 
 def _analyse_in_processes(
-    paragraph_lists: list[tuple[str, ...]], workers: int, analyzer: Analyzer
+    paragraph_lists: list[tuple[str, ...]],
+    workers: int,
+    analyzer: Analyzer,
+    progress: Progress | None,
 ) -> list[Analysis]:
     chunks = _chunks(paragraph_lists, workers * _CHUNKS_PER_WORKER)
     # spawn, not fork: the bot loads corpora from a thread, and forking a process
     # that has threads can deadlock.
     context = multiprocessing.get_context("spawn")
+    parts = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(partial(analyse, analyzer=analyzer), chunks))
+        for part in pool.map(partial(analyse, analyzer=analyzer), chunks):
+            parts.append(part)
+            if progress is not None:
+                progress.sentences += part.sentences
+    return parts
 
 
 def _chunks(paragraph_lists: list[tuple[str, ...]], count: int) -> list[list[tuple[str, ...]]]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.corpus import READER_VERSION, Document, SkippedFile
+from bot.progress import Progress
 from bot.search.analysis import Analysis, analyse_documents, analyzer_version, merge, select
 from bot.store.container import (
     FORMAT,
@@ -119,8 +120,7 @@ class CorpusCache:
     def _entry(self, relative: str, suffix: str) -> Path:
         return self.folder / "files" / f"{_sha256(relative)[:32]}{suffix}"
 
-    def lookup(self, relative: str, data: bytes) -> list[Document | SkippedFile] | None:
-        digest = hashlib.sha256(data).hexdigest()
+    def lookup(self, relative: str, digest: str) -> list[Document | SkippedFile] | None:
         self._digests[relative] = digest
         path = self._entry(relative, ".docs")
         entry = self._read(path, "docs")
@@ -138,13 +138,12 @@ class CorpusCache:
         self._remember(relative, results)
         return results
 
-    def store(self, relative: str, results: list[Document | SkippedFile]) -> None:
+    def store(self, relative: str, digest: str, results: list[Document | SkippedFile]) -> None:
         self.stats.files_parsed += 1
+        self._digests[relative] = digest
         self._remember(relative, results)
-        digest = self._digests.get(relative)
-        if digest is not None:
-            meta, arrays = encode_results(relative, digest, results)
-            self._write(self._entry(relative, ".docs"), "docs", meta, arrays)
+        meta, arrays = encode_results(relative, digest, results)
+        self._write(self._entry(relative, ".docs"), "docs", meta, arrays)
 
     def finish(self) -> None:
         """Remove the entries of files that are no longer in the corpus, and the caches of
@@ -190,7 +189,13 @@ class CorpusCache:
 
     # --- analyses ---------------------------------------------------------------------
 
-    def analyse(self, documents: Sequence[Document], *, workers: int | None = None) -> Analysis:
+    def analyse(
+        self,
+        documents: Sequence[Document],
+        *,
+        workers: int | None = None,
+        progress: Progress | None = None,
+    ) -> Analysis:
         """The analysis of `documents`, in order: a document whose text was analysed before
         comes from its file's entry, the others are analysed (see `analyse_documents`)."""
         by_file: dict[str | None, list[int]] = {}
@@ -214,7 +219,14 @@ class CorpusCache:
 
         missing = [position for position, source in enumerate(sources) if source is None]
         if missing:
-            fresh = analyse_documents([documents[p] for p in missing], workers=workers)
+            if progress is not None:
+                progress.sentences = sum(
+                    int(analysis.document_sentences[at + 1] - analysis.document_sentences[at])
+                    for analysis, at in filter(None, sources)
+                )
+            fresh = analyse_documents(
+                [documents[p] for p in missing], workers=workers, progress=progress
+            )
             for at, position in enumerate(missing):
                 sources[position] = (fresh, at)
         self.stats.documents_analysed += len(missing)

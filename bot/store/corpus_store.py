@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus import Corpus, CorpusError, load_corpus
+from bot.progress import Progress
 from bot.search.analyzer import default_analyzer
 from bot.search.index import Index, Ranking, assemble
 from bot.search.params import BM25Params
@@ -41,10 +42,11 @@ class CorpusStore:
     def load(
         self,
         *,
-        max_file_bytes: int,
+        max_article_bytes: int,
         params: BM25Params,
         ranking: Ranking,
         workers: int | None = None,
+        progress: Progress | None = None,
     ) -> StoredCorpus:
         """Read, analyse and index the corpus (with the default analyzer), reusing the
         files, analyses and index the cache holds for it (blocking).
@@ -52,10 +54,13 @@ class CorpusStore:
         Raises `CorpusError` for a missing folder or a corpus with nothing to index;
         then its `skipped` holds what was left out on the way.
         """
+        progress = progress or Progress()
         cache = CorpusCache.open(self.cache_dir, self.corpus_dir)
-        corpus = load_corpus(self.corpus_dir, max_file_bytes=max_file_bytes, cache=cache)
+        corpus = load_corpus(
+            self.corpus_dir, max_article_bytes=max_article_bytes, cache=cache, progress=progress
+        )
         try:
-            index = _index(cache, corpus, params, ranking, workers)
+            index = _index(cache, corpus, params, ranking, workers=workers, progress=progress)
         except CorpusError as error:  # nothing to index: say what was left out on the way
             if not corpus.skipped:
                 raise
@@ -69,7 +74,9 @@ def _index(
     corpus: Corpus,
     params: BM25Params,
     ranking: Ranking,
+    *,
     workers: int | None,
+    progress: Progress,
 ) -> Index:
     """The index stored for exactly these documents, else one built from their analyses
     (only documents whose text was never analysed are analysed), then stored."""
@@ -84,8 +91,12 @@ def _index(
             cache.reject_index(f"does not fit its documents: {problem!r}")
         else:
             cache.stats.index_from_cache = True
+            progress.sentences = len(snapshot.layout.paragraph)
             return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
-    analysis = cache.analyse(documents, workers=workers)
+    progress.stage = "analysing"
+    analysis = cache.analyse(documents, workers=workers, progress=progress)
+    progress.stage = "indexing"
     index = assemble(documents, analysis, params, ranking, analyzer)
+    progress.stage = "saving the index"
     cache.save_index(key, *index.snapshot().to_arrays())
     return index

@@ -34,7 +34,12 @@ def encode_results(
         text = np.frombuffer("".join(paragraphs).encode(), dtype=np.uint8)
         return meta, {"text": text, "ends": ends}
     meta["lines"] = len(paragraphs)  # one paragraph a line: split at C speed when read
-    return meta, {"text": np.frombuffer("\n".join(paragraphs).encode(), dtype=np.uint8)}
+    # Encoded into one buffer as it grows: joining first would hold the text twice more.
+    encoded = bytearray()
+    for paragraph in paragraphs:
+        encoded += paragraph.encode()
+        encoded += b"\n"
+    return meta, {"text": np.frombuffer(encoded, dtype=np.uint8)[:-1]}
 
 
 def _paragraphs(meta: Meta, arrays: Arrays) -> list[str]:
