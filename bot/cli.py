@@ -17,7 +17,6 @@ from typing import TextIO
 
 from bot.corpus import CorpusError, SkippedFile
 from bot.pipeline import LoadedCorpus, ask, bm25_params, load_index
-from bot.progress import Progress
 from bot.progress_display import shown
 from bot.render import answer_to_json, render_text
 from bot.settings import (
@@ -319,9 +318,8 @@ def _check(loaded: LoadedSettings, out: TextIO, *, verify_scores: bool = False) 
 
 def _load_showing_progress(settings: Settings) -> LoadedCorpus:
     """`load_index`, with its progress on stderr (a bar on a terminal, else log lines)."""
-    progress = Progress()
     logging.getLogger("bot.progress_display").setLevel(logging.INFO)
-    with _corpus_warnings_reported_here(), shown(progress, sys.stderr):
+    with _corpus_warnings_reported_here(), shown(sys.stderr) as progress:
         return load_index(settings, progress)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.corpus import Corpus, Document, load_corpus
 from bot.search.index import Index, build_index
-from bot.settings import Settings
+from bot.settings import RENAMED, Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ def make_document() -> MakeDocument:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No setting comes from the host's environment (DISCORD_TOKEN, TOP_K, ... any case)."""
-    names = set(Settings.model_fields)
+    names = set(Settings.model_fields) | set(RENAMED)
     for key in list(os.environ):
         if key.lower() in names:
             monkeypatch.delenv(key, raising=False)

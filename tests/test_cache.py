@@ -174,19 +174,33 @@ def test_in_a_changed_jsonl_file_only_the_changed_article_is_analysed(
     assert_same_index(reloaded.index, fresh(settings))
 
 
-def test_a_removed_file_leaves_the_index_and_its_cache_entries(
+def test_a_removed_file_leaves_the_index_and_the_cache(
     settings: Settings, corpus_dir: Path
 ) -> None:
     load_index(settings)
-    entries = sorted((cache_folder(settings) / "files").iterdir())
-    assert len(entries) == 6  # parsed documents and analysis of each of three files
+    assert sorted(p.name for p in cache_folder(settings).iterdir() if p.suffix == ".bin") == [
+        "files.bin",
+        "index.bin",
+    ]
     removed = sorted(corpus_dir.glob("*.md"))[0]
     removed.unlink()
     reloaded = load_index(settings)
     assert reloaded.cache is not None and reloaded.cache.documents_analysed == 0
     assert len(reloaded.index.documents) == 2
-    assert len(list((cache_folder(settings) / "files").iterdir())) == 4
     assert_same_index(reloaded.index, fresh(settings))
+    again = load_index(settings)
+    assert again.cache is not None and again.cache.index_from_cache
+    assert (again.cache.files_parsed, again.cache.files_from_cache) == (0, 2)
+
+
+def test_a_cache_of_one_entry_a_file_is_replaced(settings: Settings) -> None:
+    # Caches written before files.bin kept a folder of entries: it is removed, not kept.
+    legacy = cache_folder(settings) / "files"
+    legacy.mkdir(parents=True)
+    (legacy / "0123.docs").write_bytes(b"old entry")
+    loaded = load_index(settings)
+    assert loaded.cache is not None and loaded.cache.files_parsed == 3
+    assert not legacy.exists()
 
 
 # --- damage and staleness ----------------------------------------------------------------------
@@ -206,19 +220,14 @@ def damage(path: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["flip", "truncate", "empty", "magic"])
-@pytest.mark.parametrize("which", ["index.bin", "*.docs", "*.terms"])
+@pytest.mark.parametrize("which", ["index.bin", "files.bin"])
 def test_a_damaged_cache_file_is_detected_logged_ignored_and_rebuilt(
     settings: Settings, caplog: pytest.LogCaptureFixture, which: str, how: str
 ) -> None:
     cold = load_index(settings)
-    folder = cache_folder(settings)
-    targets = (
-        [folder / "index.bin"] if which == "index.bin" else sorted(folder.glob(f"files/{which}"))
-    )
+    targets = [cache_folder(settings) / which]
     for target in targets:
         damage(target, how)
-    if which == "*.terms":  # analyses are read only when the index must be built again
-        (folder / "index.bin").unlink()
 
     with caplog.at_level(logging.WARNING, logger="bot.store.cache"):
         rebuilt = load_index(settings)
@@ -226,9 +235,9 @@ def test_a_damaged_cache_file_is_detected_logged_ignored_and_rebuilt(
     assert len(rebuilt.cache.rejected) == len(targets)
     assert sum("ignoring cache file" in r.getMessage() for r in caplog.records) == len(targets)
     assert_same_index(rebuilt.index, cold.index)
-    if which == "*.docs":
+    if which == "files.bin":
         assert rebuilt.cache.files_parsed == 3
-    if which == "*.terms":
+    if which == "index.bin":  # it held the analyses too
         assert rebuilt.cache.documents_analysed == 3
 
     again = load_index(settings)  # rewritten whole: trusted again

@@ -132,12 +132,24 @@ def test_split_keeps_initials_and_decimals() -> None:
     ]
 
 
-def test_split_keeps_a_quotation_in_its_sentence() -> None:
+def test_split_keeps_closing_quotes_with_their_sentence() -> None:
+    # As tests/data/sentence_boundaries.jsonl is labelled: sentences inside a quotation
+    # are sentences, and a closing quote belongs to the sentence it closes.
     paragraph = 'He said: "It works. It really does." Then he left. "We will go," she said.'
     assert split_sentences(paragraph) == [
-        'He said: "It works. It really does."',
+        'He said: "It works.',
+        'It really does."',
         "Then he left.",
         '"We will go," she said.',
+    ]
+
+
+def test_split_keeps_a_list_number_with_its_item() -> None:
+    paragraph = "The plan has three steps. 1. Cut the deficit. 2. Raise the age."
+    assert split_sentences(paragraph) == [
+        "The plan has three steps.",
+        "1. Cut the deficit.",
+        "2. Raise the age.",
     ]
 
 

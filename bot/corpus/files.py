@@ -191,7 +191,7 @@ def decode(data: bytes) -> str:
 # whole, not reported line by line.
 _SNIFF_BYTES = 8192
 # Bytes read at a time while passing over a line that is over the limit.
-_BLOCK = 1 << 20
+_BLOCK = 1 << 18
 
 
 def jsonl_lines(
@@ -256,11 +256,11 @@ def _ignore(data: bytes, /) -> None:
 
 
 def _pass_line(file: BinaryIO, update: Callable[[bytes], None]) -> int:
-    """Read past the rest of the current line; how many bytes it had."""
+    """Read past the rest of the current line; how many bytes it had, its end not counted."""
     passed = 0
     while block := file.readline(_BLOCK):
         update(block)
-        passed += len(block)
         if block.endswith(b"\n"):
-            break
+            return passed + len(block.removesuffix(b"\n").removesuffix(b"\r"))
+        passed += len(block)
     return passed

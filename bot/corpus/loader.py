@@ -77,6 +77,7 @@ def load_corpus(
             return
         first_with_hash[document.content_hash] = document.source
         documents.append(document)
+        progress.advance(articles=1)
 
     def path_of(item: Path | SkippedFile) -> str:
         return item.path if isinstance(item, SkippedFile) else item.relative_to(folder).as_posix()
@@ -96,8 +97,7 @@ def load_corpus(
                 skipped.append(result)
             else:
                 keep(result)
-        progress.files += 1
-        progress.articles = len(documents)
+        progress.advance(files=1)
     if cache is not None:
         cache.finish()
 

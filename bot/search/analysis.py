@@ -16,6 +16,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import threading
 from array import array
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -91,8 +92,10 @@ def analyse(
     The vocabulary is in order of first use; `merge` sorts it.
     """
     analyzer = analyzer or default_analyzer()
-    terms = analyzer.terms
+    find_words = analyzer.word_pattern.findall
+    term_of = analyzer.term
     vocabulary: dict[str, int] = {}
+    id_of: dict[str, int] = {}  # word -> its term's id, -1 for a stop word: one lookup a word
     tokens = array("i")
     sentence_tokens = array("q", [0])
     paragraph_numbers = array("i")
@@ -106,16 +109,23 @@ def analyse(
             if text != paragraph:
                 normalized.append((document, number, text))
             for start, end in analyzer.sentence_spans(text):
-                tokens.extend(
-                    [vocabulary.setdefault(t, len(vocabulary)) for t in terms(text[start:end])]
-                )
+                for word in find_words(text, start, end):
+                    term_id = id_of.get(word)
+                    if term_id is None:
+                        term = term_of(word)
+                        term_id = (
+                            -1 if term is None else vocabulary.setdefault(term, len(vocabulary))
+                        )
+                        id_of[word] = term_id
+                    if term_id >= 0:
+                        tokens.append(term_id)
                 sentence_tokens.append(len(tokens))
                 paragraph_numbers.append(number)
                 starts.append(start)
                 ends.append(end)
         document_sentences.append(len(paragraph_numbers))
         if progress is not None:
-            progress.sentences += len(paragraph_numbers) - document_sentences[-2]
+            progress.advance(sentences=len(paragraph_numbers) - document_sentences[-2])
     return Analysis(
         vocabulary=tuple(vocabulary),
         tokens=np.frombuffer(tokens, dtype=np.int32),
@@ -239,16 +249,25 @@ def _analyse_in_processes(
     progress: Progress | None,
 ) -> list[Analysis]:
     chunks = _chunks(paragraph_lists, workers * _CHUNKS_PER_WORKER)
-    # spawn, not fork: the bot loads corpora from a thread, and forking a process
-    # that has threads can deadlock.
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(_start_method())
     parts = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         for part in pool.map(partial(analyse, analyzer=analyzer), chunks):
             parts.append(part)
             if progress is not None:
-                progress.sentences += part.sentences
+                progress.advance(sentences=part.sentences)
     return parts
+
+
+def _start_method() -> str:
+    """fork where it is safe, spawn elsewhere. A forked worker starts at once with this
+    process's modules loaded; but forking a process that runs other threads (the bot
+    loads corpora from a thread) can leave the child waiting on a lock a vanished
+    thread held, so then each worker starts afresh (spawn), which costs an interpreter
+    start and imports per worker."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
 
 
 def _chunks(paragraph_lists: list[tuple[str, ...]], count: int) -> list[list[tuple[str, ...]]]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 
-import nupunkt
 import Stemmer
 
 from bot.search.query import Query, asking
+from bot.search.splitter import SentenceSplitter
 
 # The common English stop word list (NLTK's, from Snowball's), less the contractions
 # (words split at apostrophes, so "don't" arrives as "don" + "t"), plus "us": the
@@ -36,8 +36,23 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-# Curly quotes and primes that NFKC leaves alone but people type interchangeably.
-_QUOTES = str.maketrans(
+# A dotted acronym (U.S., U.N.) or a run of letters and digits. Apostrophes and
+# hyphens split words: "China's" -> "China" + "s" (a stop word), "US-China" -> "US", "China".
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+")
+
+
+def _format_characters() -> list[int]:
+    # Unicode has format characters (category Cf) only in planes 0, 1 and 14; scanning
+    # those is ~8x quicker at import than all 1.1M code points (tests/test_text.py checks).
+    code_points = (*range(0x20000), *range(0xE0000, 0xE1000))
+    return [c for c in code_points if unicodedata.category(chr(c)) == "Cf"]
+
+
+# One table for what NFKC leaves alone: curly quotes and primes that people type
+# interchangeably become straight ones, and invisible characters inside words
+# (zero-width space, soft hyphen, joiners, direction marks, byte order mark) go, so that
+# "dele\u200bgation" is the word "delegation". NFKC never makes either kind.
+_QUOTES_AND_FORMAT = str.maketrans(
     {
         "\u2018": "'",
         "\u2019": "'",
@@ -48,25 +63,9 @@ _QUOTES = str.maketrans(
         "\u201d": '"',
         "\u201e": '"',
         "\u2033": '"',
+        **dict.fromkeys(map(chr, _format_characters())),
     }
 )
-
-# A dotted acronym (U.S., U.N.) or a run of letters and digits. Apostrophes and
-# hyphens split words: "China's" -> "China" + "s" (a stop word), "US-China" -> "US", "China".
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+")
-
-
-def _format_characters() -> re.Pattern[str]:
-    # Unicode has format characters (category Cf) only in planes 0, 1 and 14; scanning
-    # those is ~8x quicker at import than all 1.1M code points (tests/test_text.py checks).
-    code_points = (*range(0x20000), *range(0xE0000, 0xE1000))
-    found = "".join(chr(c) for c in code_points if unicodedata.category(chr(c)) == "Cf")
-    return re.compile(f"[{re.escape(found)}]")
-
-
-# Invisible characters inside words (zero-width space, soft hyphen, joiners, direction
-# marks, byte order mark): "dele\u200bgation" must be the word "delegation".
-_FORMAT_CHARACTERS = _format_characters()
 
 
 def normalize(text: str) -> str:
@@ -74,8 +73,7 @@ def normalize(text: str) -> str:
     other step sees."""
     if not text.isascii():  # ASCII is its own NFKC form and holds no curly quotes
         # Quotes first: NFKC would turn a double prime into two single ones.
-        text = unicodedata.normalize("NFKC", text.translate(_QUOTES))
-        text = _FORMAT_CHARACTERS.sub("", text)
+        text = unicodedata.normalize("NFKC", text.translate(_QUOTES_AND_FORMAT))
     return " ".join(text.split())
 
 
@@ -108,6 +106,7 @@ class Analyzer:
         self.stop_words = frozenset(stop_words)
         self.language = language
         self._stemmer = Stemmer.Stemmer(language)
+        self._splitter: SentenceSplitter | None = None  # made when first needed
         self._term_of: dict[str, str | None] = {}
         self._version: str | None = None
 
@@ -130,7 +129,8 @@ class Analyzer:
             self._version = digest.hexdigest()[:16]
         return self._version
 
-    def _term(self, surface: str) -> str | None:
+    def term(self, surface: str) -> str | None:
+        """The search term of one word as `_WORD` finds it (None: a stop word)."""
         word = surface.replace(".", "") if "." in surface else surface
         # An all-capitals word of two or more letters is an acronym: "US" is the
         # country, not the pronoun "us", so it is never dropped as a stop word.
@@ -141,10 +141,14 @@ class Analyzer:
         stemmed: str = self._stemmer.stemWord(folded)
         return stemmed
 
+    word_pattern = _WORD
+    """What a word is: each match of it in a normalized text is a word, whose term
+    `term` gives."""
+
     def words(self, text: str) -> Iterator[Word]:
         """Every word of `text` (already normalized) with its search term."""
         for match in _WORD.finditer(text):
-            yield Word(match.start(), match.end(), self._term(match.group()))
+            yield Word(match.start(), match.end(), self.term(match.group()))
 
     def terms(self, text: str) -> list[str]:
         """The search terms of `text`, in order, repeats kept (BM25 counts them)."""
@@ -154,7 +158,7 @@ class Analyzer:
             try:
                 term = known[surface]
             except KeyError:
-                term = self._term(surface)
+                term = self.term(surface)
                 if len(known) >= _MEMO_LIMIT:
                     known.clear()
                 known[surface] = term
@@ -170,20 +174,15 @@ class Analyzer:
         return Query.of(question, self.terms(question), kind, wording_terms, weigh)
 
     def sentence_spans(self, paragraph: str) -> list[tuple[int, int]]:
-        """Where each sentence of an already normalized paragraph starts and ends.
+        """Where each sentence of an already normalized paragraph starts and ends (see
+        `bot.search.splitter`; the stop words are the words that may start a sentence
+        after an abbreviation).
 
         `[paragraph[a:b] for a, b in sentence_spans(paragraph)]` are its sentences.
-        nupunkt (Punkt with parameters trained on English prose) decides where
-        sentences end; its time is linear in the paragraph's length.
         """
-        spans = []
-        for a, b in nupunkt.sent_spans(paragraph):
-            piece = paragraph[a:b]
-            start = a + len(piece) - len(piece.lstrip())
-            end = b - (len(piece) - len(piece.rstrip()))
-            if start < end:
-                spans.append((start, end))
-        return spans
+        if self._splitter is None:
+            self._splitter = SentenceSplitter(self.stop_words)
+        return self._splitter.spans(paragraph)
 
     def split_sentences(self, paragraph: str) -> list[str]:
         """Split one paragraph of news prose into sentences.

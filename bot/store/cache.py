@@ -2,16 +2,17 @@
 
 Under `<cache_dir>/<hash of the corpus folder's path>/`:
 
-    files/<hash of path>.docs   one corpus file as parsed: its documents and skipped
-                                lines, valid for the file's exact bytes (SHA-256)
-    files/<hash of path>.terms  the analysis of that file's documents (sentences and
-                                terms), each under its document's content hash
-    index.bin                   the last index built: postings and sentence layout,
-                                valid for the exact list of documents it was built from
+    files.bin   every corpus file as parsed: its documents and skipped lines, each file's
+                valid for its exact bytes (SHA-256)
+    index.bin   the last index built: postings and sentence layout (the analysis of every
+                document: sentences and terms, under its document's content hash), valid
+                as an index for the exact list of documents it was built from
 
 A restart over an unchanged corpus reads each corpus file once to hash it and then
 loads `index.bin`; a reload after some files changed parses those files again,
-analyses only their documents whose text changed, and builds the postings anew.
+analyses only the documents whose text the last index did not hold, and builds the
+postings anew. Two files, each written once per load that changed it: a corpus of many
+small files costs no more writes than one of a few large ones.
 
 Every cache file holds a format number, the versions of the code that made it (the
 file reader's `bot.corpus.READER_VERSION`, and the version the analyzer declares,
@@ -43,7 +44,7 @@ from bot.store.container import (
     read_container,
     write_container,
 )
-from bot.store.entries import decode_analysis, decode_results, encode_analysis, encode_results
+from bot.store.entries import decode_analysis, decode_files, encode_files
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +102,11 @@ class CorpusCache:
         self.folder = folder
         self.corpus_dir = corpus_dir
         self.stats = CacheStats()
-        self._digests: dict[str, str] = {}
-        """Relative path -> SHA-256 of the bytes read in this load."""
-        self._file_of: dict[str, str] = {}
-        """Document content hash -> relative path of the file it came from."""
+        self._stored: dict[str, tuple[str, list[Document | SkippedFile]]] | None = None
+        """files.bin as read at the first lookup: relative path -> (SHA-256, results)."""
+        self._loaded: dict[str, tuple[str, list[Document | SkippedFile]]] = {}
+        """The files of this load, in the order they were read: path -> (SHA-256, results)."""
+        self._parsed_any = False
 
     @classmethod
     def open(cls, cache_dir: Path, corpus_dir: Path) -> CorpusCache:
@@ -117,47 +119,51 @@ class CorpusCache:
 
     # --- parsed files (bot.corpus.FileCache) ---------------------------------------
 
-    def _entry(self, relative: str, suffix: str) -> Path:
-        return self.folder / "files" / f"{_sha256(relative)[:32]}{suffix}"
+    @property
+    def _files_path(self) -> Path:
+        return self.folder / "files.bin"
 
     def lookup(self, relative: str, digest: str) -> list[Document | SkippedFile] | None:
-        self._digests[relative] = digest
-        path = self._entry(relative, ".docs")
-        entry = self._read(path, "docs")
-        if entry is None:
-            return None
-        meta, arrays = entry
-        if meta.get("path") != relative or meta.get("digest") != digest:
-            return None  # the file changed: parse it again
-        try:
-            results = decode_results(meta, arrays)
-        except _DAMAGE as error:
-            self._reject(path, f"unreadable entry: {error!r}")
-            return None
+        if self._stored is None:
+            self._stored = self._read_files()
+        stored = self._stored.get(relative)
+        if stored is None or stored[0] != digest:
+            return None  # new, or changed: parse it again
         self.stats.files_from_cache += 1
-        self._remember(relative, results)
-        return results
+        self._loaded[relative] = stored
+        return stored[1]
 
     def store(self, relative: str, digest: str, results: list[Document | SkippedFile]) -> None:
         self.stats.files_parsed += 1
-        self._digests[relative] = digest
-        self._remember(relative, results)
-        meta, arrays = encode_results(relative, digest, results)
-        self._write(self._entry(relative, ".docs"), "docs", meta, arrays)
+        self._parsed_any = True
+        self._loaded[relative] = (digest, results)
 
     def finish(self) -> None:
-        """Remove the entries of files that are no longer in the corpus, and the caches of
-        corpus folders that no longer exist (keyed by their path, they cannot be hit)."""
+        """Keep the files of this load in files.bin (when any changed, came or went), and
+        remove the caches of corpus folders that no longer exist (keyed by their path,
+        they cannot be hit)."""
         self._mark_and_sweep()
-        kept = {_sha256(relative)[:32] for relative in self._digests}
-        with contextlib.suppress(OSError):
-            for path in (self.folder / "files").iterdir():
-                name = path.name.split(".", 1)[0]
-                temporary = path.name.endswith(".tmp")
-                old = temporary and time.time() - path.stat().st_mtime > _TEMPORARY_MAX_AGE
-                if (name not in kept and not temporary) or old:
-                    with contextlib.suppress(OSError):
-                        path.unlink()
+        stored, self._stored = self._stored, None
+        if self._parsed_any or stored is None or stored.keys() != self._loaded.keys():
+            meta, arrays = encode_files(self._loaded)
+            self._write(self._files_path, "files", meta, arrays)
+        legacy = self.folder / "files"  # one entry a file, before files.bin
+        if legacy.is_dir():
+            shutil.rmtree(legacy, ignore_errors=True)
+        with contextlib.suppress(OSError):  # left by a write that was cut short
+            for path in self.folder.glob("*.tmp"):
+                if time.time() - path.stat().st_mtime > _TEMPORARY_MAX_AGE:
+                    path.unlink()
+
+    def _read_files(self) -> dict[str, tuple[str, list[Document | SkippedFile]]]:
+        entry = self._read(self._files_path, "files")
+        if entry is None:
+            return {}
+        try:
+            return decode_files(*entry)
+        except _DAMAGE as error:
+            self._reject(self._files_path, f"unreadable entry: {error!r}")
+            return {}
 
     def _mark_and_sweep(self) -> None:
         try:
@@ -182,48 +188,37 @@ class CorpusCache:
                 continue
             shutil.rmtree(sibling, ignore_errors=True)
 
-    def _remember(self, relative: str, results: list[Document | SkippedFile]) -> None:
-        for result in results:
-            if isinstance(result, Document):
-                self._file_of.setdefault(result.content_hash, relative)
-
     # --- analyses ---------------------------------------------------------------------
 
     def analyse(
         self,
         documents: Sequence[Document],
         *,
+        previous: tuple[Meta, Arrays] | None = None,
         workers: int | None = None,
         progress: Progress | None = None,
     ) -> Analysis:
-        """The analysis of `documents`, in order: a document whose text was analysed before
-        comes from its file's entry, the others are analysed (see `analyse_documents`)."""
-        by_file: dict[str | None, list[int]] = {}
-        for position, document in enumerate(documents):
-            by_file.setdefault(self._file_of.get(document.content_hash), []).append(position)
+        """The analysis of `documents`, in order: a document whose text `previous` (an
+        index read by `read_index`) holds is taken from it, the others are analysed (see
+        `analyse_documents`)."""
         sources: list[tuple[Analysis, int] | None] = [None] * len(documents)
-        stored_hashes: dict[str, list[str]] = {}
-        for relative, positions in by_file.items():
-            if relative is None:
-                continue
-            pack = self._load_pack(relative)
-            if pack is None:
-                continue
-            hashes, analysis = pack
-            stored_hashes[relative] = hashes
+        held = self._analysis_of(previous) if previous is not None else None
+        if held is not None:
+            hashes, analysis = held
             where = {content_hash: at for at, content_hash in enumerate(hashes)}
-            for position in positions:
-                at = where.get(documents[position].content_hash)
+            for position, document in enumerate(documents):
+                at = where.get(document.content_hash)
                 if at is not None:
                     sources[position] = (analysis, at)
-
         missing = [position for position, source in enumerate(sources) if source is None]
-        if missing:
-            if progress is not None:
-                progress.sentences = sum(
+        if progress is not None:
+            progress.advance(
+                sentences=sum(
                     int(analysis.document_sentences[at + 1] - analysis.document_sentences[at])
                     for analysis, at in filter(None, sources)
                 )
+            )
+        if missing:
             fresh = analyse_documents(
                 [documents[p] for p in missing], workers=workers, progress=progress
             )
@@ -231,34 +226,20 @@ class CorpusCache:
                 sources[position] = (fresh, at)
         self.stats.documents_analysed += len(missing)
         self.stats.documents_from_cache += len(documents) - len(missing)
-        whole = merge(_runs(sources))
+        return merge(_runs(sources))
 
-        for relative, positions in by_file.items():
-            hashes = [documents[p].content_hash for p in positions]
-            if relative is not None and stored_hashes.get(relative) != hashes:
-                self._save_pack(relative, hashes, select(whole, positions))
-        return whole
-
-    def _load_pack(self, relative: str) -> tuple[list[str], Analysis] | None:
-        path = self._entry(relative, ".terms")
-        entry = self._read(path, "terms")
-        if entry is None:
-            return None
-        meta, arrays = entry
+    def _analysis_of(self, stored: tuple[Meta, Arrays]) -> tuple[list[str], Analysis] | None:
+        """The documents' content hashes and analysis an index read from disk holds."""
+        meta, arrays = stored
         try:
             hashes = [str(h) for h in meta["hashes"]]
             analysis = decode_analysis(meta, arrays)
             if analysis.documents != len(hashes):
                 raise ValueError("document count does not match")
         except _DAMAGE as error:
-            self._reject(path, f"unreadable entry: {error!r}")
+            self._reject(self._index_path, f"unreadable analysis: {error!r}")
             return None
         return hashes, analysis
-
-    def _save_pack(self, relative: str, hashes: list[str], analysis: Analysis) -> None:
-        meta, arrays = encode_analysis(analysis)
-        meta.update(path=relative, hashes=hashes)
-        self._write(self._entry(relative, ".terms"), "terms", meta, arrays)
 
     # --- the built index -------------------------------------------------------------------
 
@@ -273,17 +254,16 @@ class CorpusCache:
             digest.update(f"\0{document.id}\0{document.content_hash}".encode())
         return digest.hexdigest()
 
-    def load_index(self, key: str) -> tuple[Meta, Arrays] | None:
-        entry = self._read(self._index_path, "index")
-        if entry is None:
-            return None
-        if entry[0].get("key") != key:
-            log.info("cached index is of another corpus version; building anew")
-            return None
-        return entry
+    def read_index(self) -> tuple[Meta, Arrays] | None:
+        """The last index built, checked (None: there is none, or it was rejected); it is
+        the index of documents whose `index_key` is its meta's "key"."""
+        return self._read(self._index_path, "index")
 
-    def save_index(self, key: str, meta: Meta, arrays: Arrays) -> None:
-        self._write(self._index_path, "index", {**meta, "key": key}, arrays)
+    def save_index(
+        self, key: str, documents: Sequence[Document], meta: Meta, arrays: Arrays
+    ) -> None:
+        hashes = [document.content_hash for document in documents]
+        self._write(self._index_path, "index", {**meta, "key": key, "hashes": hashes}, arrays)
 
     def reject_index(self, reason: str) -> None:
         self._reject(self._index_path, reason)

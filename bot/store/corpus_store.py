@@ -83,20 +83,24 @@ def _index(
     documents = corpus.documents
     analyzer = default_analyzer()
     key = cache.index_key(documents)
-    stored = cache.load_index(key)
-    if stored is not None:
+    stored = cache.read_index()
+    if stored is not None and stored[0].get("key") == key:
         try:
             snapshot = IndexSnapshot.from_arrays(*stored, documents, params)
         except _MISFIT as problem:
             cache.reject_index(f"does not fit its documents: {problem!r}")
         else:
             cache.stats.index_from_cache = True
-            progress.sentences = len(snapshot.layout.paragraph)
+            progress.advance(sentences=len(snapshot.layout.paragraph))
             return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
-    progress.stage = "analysing"
-    analysis = cache.analyse(documents, workers=workers, progress=progress)
-    progress.stage = "indexing"
+        stored = None
+    progress.begin("analysing")
+    # The last index holds the analysis of every document it was built from: only the
+    # documents it does not hold are analysed.
+    analysis = cache.analyse(documents, previous=stored, workers=workers, progress=progress)
+    del stored
+    progress.begin("indexing")
     index = assemble(documents, analysis, params, ranking, analyzer)
-    progress.stage = "saving the index"
-    cache.save_index(key, *index.snapshot().to_arrays())
+    progress.begin("saving the index")
+    cache.save_index(key, documents, *index.snapshot().to_arrays())
     return index

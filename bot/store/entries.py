@@ -1,5 +1,5 @@
-"""How the cache keeps a parsed corpus file and the analysis of its documents, as
-container meta and arrays (`bot.store.container`), and reads them back, checked."""
+"""How the cache keeps the parsed corpus files, and reads them and the analysis its stored
+index holds back, checked, as container meta and arrays (`bot.store.container`)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,31 @@ import numpy as np
 
 from bot.corpus import Document, SkippedFile
 from bot.search.analysis import Analysis
-from bot.search.snapshot import decode_vocabulary, encode_vocabulary
+from bot.search.snapshot import decode_vocabulary
 from bot.store.container import Arrays, Meta
 
 _DOCUMENT_FIELDS = ("id", "title", "source", "publisher", "author", "url", "published")
 
 
-def encode_results(
-    relative: str, digest: str, results: list[Document | SkippedFile]
-) -> tuple[Meta, Arrays]:
+FileResults = dict[str, tuple[str, list[Document | SkippedFile]]]
+"""Relative path -> (SHA-256 of its bytes, what parsing them gave), in reading order."""
+
+
+def encode_files(files: FileResults) -> tuple[Meta, Arrays]:
     # Compact rows: ["skip", path, reason] or [paragraph count, content hash, *fields].
     items: list[list[Any]] = []
     paragraphs: list[str] = []
-    for result in results:
-        if isinstance(result, SkippedFile):
-            items.append(["skip", result.path, result.reason])
-        else:
-            fields = [getattr(result, name) for name in _DOCUMENT_FIELDS]
-            items.append([len(result.paragraphs), result.content_hash, *fields])
-            paragraphs.extend(result.paragraphs)
-    meta: Meta = {"path": relative, "digest": digest, "results": items}
+    listing: list[list[Any]] = []
+    for relative, (digest, results) in files.items():
+        listing.append([relative, digest, len(results)])
+        for result in results:
+            if isinstance(result, SkippedFile):
+                items.append(["skip", result.path, result.reason])
+            else:
+                fields = [getattr(result, name) for name in _DOCUMENT_FIELDS]
+                items.append([len(result.paragraphs), result.content_hash, *fields])
+                paragraphs.extend(result.paragraphs)
+    meta: Meta = {"files": listing, "results": items}
     if any("\n" in paragraph for paragraph in paragraphs):  # never from files: normalized
         ends = np.cumsum([len(p) for p in paragraphs], dtype=np.int64)
         text = np.frombuffer("".join(paragraphs).encode(), dtype=np.uint8)
@@ -55,40 +60,43 @@ def _paragraphs(meta: Meta, arrays: Arrays) -> list[str]:
     return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
-def decode_results(meta: Meta, arrays: Arrays) -> list[Document | SkippedFile]:
+def decode_files(meta: Meta, arrays: Arrays) -> FileResults:
+    """What `encode_files` encoded; raises KeyError, TypeError, ValueError or IndexError
+    for an entry of another shape."""
     all_paragraphs = _paragraphs(meta, arrays)
-    results: list[Document | SkippedFile] = []
+    rows = iter(meta["results"])
+    files: FileResults = {}
     cursor = 0
-    for item in meta["results"]:
-        if item[0] == "skip":
-            _, path, reason = item
-            results.append(SkippedFile(str(path), str(reason)))
-            continue
-        count, content_hash, doc_id, title, source, publisher, author, url, published = item
-        paragraphs = tuple(all_paragraphs[cursor : cursor + count])
-        cursor += count
-        results.append(
-            Document(
-                doc_id, title, paragraphs, source, publisher, author, url, published, content_hash
+    for relative, digest, result_count in meta["files"]:
+        results: list[Document | SkippedFile] = []
+        for _ in range(int(result_count)):
+            item = next(rows, None)
+            if item is None:
+                raise ValueError("fewer results than the files list")
+            if item[0] == "skip":
+                _, path, reason = item
+                results.append(SkippedFile(str(path), str(reason)))
+                continue
+            count, content_hash, doc_id, title, source, publisher, author, url, published = item
+            paragraphs = tuple(all_paragraphs[cursor : cursor + count])
+            cursor += count
+            results.append(
+                Document(
+                    doc_id,
+                    title,
+                    paragraphs,
+                    source,
+                    publisher,
+                    author,
+                    url,
+                    published,
+                    content_hash,
+                )
             )
-        )
-    if cursor != len(all_paragraphs):
-        raise ValueError("paragraph count does not match")
-    return results
-
-
-def encode_analysis(analysis: Analysis) -> tuple[Meta, Arrays]:
-    meta: Meta = {"normalized": [list(item) for item in analysis.normalized]}
-    arrays: Arrays = {
-        "vocabulary": encode_vocabulary(analysis.vocabulary),
-        "tokens": analysis.tokens,
-        "sentence_tokens": analysis.sentence_tokens,
-        "paragraph": analysis.paragraph,
-        "start": analysis.start,
-        "end": analysis.end,
-        "document_sentences": analysis.document_sentences,
-    }
-    return meta, arrays
+        files[str(relative)] = (str(digest), results)
+    if cursor != len(all_paragraphs) or next(rows, None) is not None:
+        raise ValueError("paragraph or result count does not match")
+    return files
 
 
 def decode_analysis(meta: Meta, arrays: Arrays) -> Analysis:

@@ -1,0 +1,87 @@
+"""The sentence splitter against the hand-labelled news paragraphs in tests/data, and
+its time on one long paragraph (linear in its length)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.search.analyzer import normalize, sentence_spans
+
+BOUNDARIES = Path(__file__).parent / "data" / "sentence_boundaries.jsonl"
+CORPUS = Path(__file__).parent.parent / "corpus"
+
+# pysbd 0.3.4, the splitter before, on the same set (bench/splitters.py prints both):
+# the splitter must be at least as accurate.
+PYSBD_PRECISION = 0.964
+PYSBD_RECALL = 0.908
+
+
+def labelled() -> list[tuple[str, set[int]]]:
+    """Each paragraph and where its sentences after the first start."""
+    rows = []
+    for line in BOUNDARIES.read_text(encoding="utf-8").splitlines():
+        sentences = json.loads(line)["sentences"]
+        starts, at = set(), 0
+        for sentence in sentences[:-1]:
+            at += len(sentence) + 1
+            starts.add(at)
+        rows.append((" ".join(sentences), starts))
+    return rows
+
+
+def test_the_set_is_large_and_normalized() -> None:
+    rows = labelled()
+    assert len(rows) >= 200
+    assert all(normalize(paragraph) == paragraph for paragraph, _ in rows)
+
+
+def test_boundaries_are_at_least_as_accurate_as_pysbd() -> None:
+    found = expected = right = 0
+    for paragraph, gold in labelled():
+        predicted = {start for start, _ in sentence_spans(paragraph)[1:]}
+        found += len(predicted)
+        expected += len(gold)
+        right += len(predicted & gold)
+    precision, recall = right / found, right / expected
+    assert precision >= PYSBD_PRECISION, f"precision {precision:.3f}"
+    assert recall >= PYSBD_RECALL, f"recall {recall:.3f}"
+
+
+def _news_paragraph(size: int) -> str:
+    text = " ".join(
+        line
+        for path in sorted(CORPUS.glob("*.md"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith(("---", "#", "!", "title:", "url:"))
+    )
+    return normalize((text + " ") * (size // len(text) + 1))[:size]
+
+
+def _cpu_seconds(split: Callable[[str], object], text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        split(text)
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_news_paragraph, lambda size: ("U.S. " * size)[:size], lambda size: "word " * (size // 5)],
+    ids=["news prose", "abbreviations only", "one endless sentence"],
+)
+def test_splitting_time_is_linear_in_the_paragraphs_length(make: Callable[[int], str]) -> None:
+    # A ratio of CPU times in one process, not a speed target: linear time makes the
+    # 1 MB paragraph about 8 times the 128 KB one (a little more where caches run out);
+    # quadratic time (pysbd's) about 64.
+    small, large = make(128_000), make(1_024_000)
+    sentences = sentence_spans(large)
+    assert sentences and sentences[-1][1] <= len(large)
+    ratio = _cpu_seconds(sentence_spans, large) / max(_cpu_seconds(sentence_spans, small), 1e-4)
+    assert ratio < 32, f"1 MB took {ratio:.1f} times as long as 128 KB"
