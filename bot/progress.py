@@ -26,7 +26,11 @@ class ProgressReport:
     def describe(self) -> str:
         """One line for a person: `analysing: 812 files, 2,126 articles, 39,457 sentences
         in 3.1 s (12,728 sentences/s)`."""
-        rate = f" ({self.sentences / self.seconds:,.0f} sentences/s)" if self.sentences else ""
+        rate = (
+            f" ({self.sentences / self.seconds:,.0f} sentences/s)"
+            if self.sentences and self.seconds > 0
+            else ""
+        )
         return (
             f"{self.stage}: {self.files:,} files, {self.articles:,} articles, "
             f"{self.sentences:,} sentences in {self.seconds:.1f} s{rate}"

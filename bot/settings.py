@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     """Channels where any message ending in "?" is answered, not only mentions."""
     admin_role_ids: list[int] = Field(default_factory=list)
     """Roles allowed to run /reload besides members with Administrator."""
+    reload_progress_seconds: float = Field(default=3.0, ge=0.05)
+    """How often a running /reload edits its private reply to show how far it has got."""
     question_cooldown_seconds: float = Field(default=5.0, ge=0)
     """Per-user pause between questions; 0 turns the cooldown off."""
     shard_count: PositiveInt | None = None

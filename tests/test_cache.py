@@ -72,7 +72,9 @@ def fresh(settings: Settings) -> Index:
 
 
 def cache_folder(settings: Settings) -> Path:
-    return CorpusCache.open(settings.cache_dir, settings.corpus_dir).folder
+    return CorpusCache.open(
+        settings.cache_dir, settings.corpus_dir, settings.max_article_bytes
+    ).folder
 
 
 def assert_same_index(a: Index, b: Index) -> None:
@@ -419,3 +421,59 @@ def test_a_cache_file_of_an_unexpected_shape_is_rejected_and_rebuilt(
     assert rebuilt.cache is not None and not rebuilt.cache.index_from_cache
     assert len(rebuilt.cache.rejected) == 1
     assert_same_index(rebuilt.index, cold.index)
+
+
+# --- files unchanged by size and time -------------------------------------------------------
+
+
+def _swap_text_keeping_size_and_time(path: Path, old: str, new: str) -> None:
+    status = path.stat()
+    assert len(old) == len(new)
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+
+
+def test_a_file_unchanged_in_size_and_time_is_not_read_again(
+    settings: Settings, corpus_dir: Path
+) -> None:
+    article = sorted(corpus_dir.glob("*.md"))[0]
+    long_ago = 1_600_000_000_000_000_000  # 2020: well before the load
+    os.utime(article, ns=(long_ago, long_ago))
+    load_index(settings)
+    # The same size and time: the stored parse stands, so the edit is not seen (as make
+    # and git do), which shows that the file was not read.
+    _swap_text_keeping_size_and_time(article, "Pentagon", "Pentagom")
+    again = load_index(settings)
+    assert again.cache is not None and again.cache.index_from_cache
+    assert not any("Pentagom" in s.text for s in again.index.sentences)
+    os.utime(article)  # touched: read, hashed and parsed again
+    touched = load_index(settings)
+    assert touched.cache is not None and touched.cache.files_parsed == 1
+    assert any("Pentagom" in s.text for s in touched.index.sentences)
+
+
+def test_a_file_changed_as_the_load_ran_is_read_again_despite_its_size_and_time(
+    settings: Settings, corpus_dir: Path
+) -> None:
+    # Written in the same clock tick as the load that read it: its size and time cannot
+    # tell a later write apart, so it is hashed at the next load.
+    article = sorted(corpus_dir.glob("*.md"))[0]
+    os.utime(article)
+    load_index(settings)
+    _swap_text_keeping_size_and_time(article, "Pentagon", "Pentagom")
+    again = load_index(settings)
+    assert again.cache is not None and again.cache.files_parsed == 1
+    assert any("Pentagom" in s.text for s in again.index.sentences)
+
+
+def test_a_new_article_limit_reads_the_files_again(settings: Settings, corpus_dir: Path) -> None:
+    long_ago = 1_600_000_000_000_000_000
+    for path in corpus_dir.glob("*.md"):
+        os.utime(path, ns=(long_ago, long_ago))
+    load_index(settings)
+    smaller = settings.model_copy(update={"max_article_bytes": 5_500})
+    loaded = load_index(smaller)
+    assert loaded.cache is not None and loaded.cache.files_from_cache == 0
+    [skipped] = loaded.corpus.skipped
+    assert skipped.path == "pentagon-officials-host-chinese-counterparts.md"
+    assert skipped.reason == "5,722 bytes, over the max_article_bytes limit of 5,500"

@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 class FileCache(Protocol):
     """Parsed files kept from an earlier load (see bot.store.cache.CorpusCache)."""
 
+    def unchanged(
+        self, relative: str, size: int, mtime_ns: int
+    ) -> list[Document | SkippedFile] | None:
+        """What parsing this file gave before, when its size and modification time show
+        it unchanged since, or None (then it is read, and `lookup` asked)."""
+
     def lookup(self, relative: str, digest: str) -> list[Document | SkippedFile] | None:
         """What parsing this file gave before when its bytes had this SHA-256, or None."""
 
@@ -109,13 +115,22 @@ def load_corpus(
 def _load_file(
     path: Path, relative: str, max_article_bytes: int, cache: FileCache | None
 ) -> list[Document | SkippedFile]:
-    """What one file holds, from the cache when its bytes are unchanged."""
+    """What one file holds, from the cache when it is unchanged."""
     try:
+        if cache is not None:
+            status = path.stat()
+            text_file = path.suffix.lower() not in JSONL_SUFFIXES
+            if not (text_file and status.st_size > max_article_bytes):
+                results = cache.unchanged(relative, status.st_size, status.st_mtime_ns)
+                if results is not None:
+                    return results
         if path.suffix.lower() in JSONL_SUFFIXES:
             return _load_jsonl(path, relative, max_article_bytes, cache)
         data = read_bytes(path, max_article_bytes)
     except Skip as skip:
         return [SkippedFile(relative, str(skip))]
+    except OSError as error:
+        return [SkippedFile(relative, f"unreadable: {error.strerror or error}")]
     digest = hashlib.sha256(data).hexdigest()
     results = cache.lookup(relative, digest) if cache is not None else None
     if results is None:

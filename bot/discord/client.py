@@ -21,6 +21,7 @@ from bot.corpus import SkippedFile
 from bot.discord.answers import AnswerService
 from bot.discord.errors import handle_interaction_error
 from bot.pipeline import CorpusChange, LoadedCorpus, diff_corpora, load_index
+from bot.progress import Progress
 from bot.search.index import Index
 from bot.settings import Settings
 from bot.store.sqlite import Storage, StorageError
@@ -200,18 +201,19 @@ class QABot(commands.Bot):
             synced = await self.tree.sync()
             log.info("synced %d commands globally", len(synced))
 
-    async def reload_corpus(self) -> ReloadReport:
+    async def reload_corpus(self, progress: Progress | None = None) -> ReloadReport:
         """Load the corpus again and swap it in; on any failure the old one keeps serving.
 
         Raises `ReloadBusy` when a reload is already running, and whatever
         loading raised (e.g. `CorpusError`) when the new corpus is unusable.
+        `progress`, when given, is advanced by the loading thread, for the caller to show.
         """
         if self._reload_lock.locked():
             raise ReloadBusy
         async with self._reload_lock:
             started = time.perf_counter()
             old = self.live
-            new = await asyncio.to_thread(load_index, self.settings)
+            new = await asyncio.to_thread(load_index, self.settings, progress)
             # build_index has refused a corpus without sentences; this is the swap.
             self._live = new
             report = ReloadReport(

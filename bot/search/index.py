@@ -321,8 +321,9 @@ def assemble(
     if paragraphs == len(searchable):  # one searchable sentence a paragraph: the same index
         paragraph_bm25 = sentence_bm25
     else:
+        owner = paragraph_of.take(owner)  # by token: its paragraph (its sentence's let go)
         paragraph_bm25 = Postings.from_tokens(
-            analysis.tokens, paragraph_of[owner], paragraphs, vocabulary, params
+            analysis.tokens, owner, paragraphs, vocabulary, params
         )
     layout = Layout(
         document_sentences=analysis.document_sentences,

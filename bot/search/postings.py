@@ -126,11 +126,18 @@ class Postings:
         first[term_starts[term_starts < count]] = True
         starts = np.flatnonzero(first)
         del first
-        counts = np.diff(starts, append=count)
+        # Each temporary is let go as soon as the next step has what it needs from it.
+        posting_units = units.take(starts).astype(np.int32, copy=False)
+        del units
+        counts = np.empty(len(starts), dtype=np.uint32)  # tokens of one term in one unit
+        np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
+        counts[-1] = count - starts[-1]
+        indptr = np.searchsorted(starts, by_term)
+        del starts
         return cls.from_postings(
             vocabulary,
-            np.searchsorted(starts, by_term),
-            units.take(starts).astype(np.int32, copy=False),
+            indptr,
+            posting_units,
             counts.astype(_count_dtype(int(counts.max()))),
             lengths=np.bincount(owners, minlength=size).astype(np.int32),
             params=params,

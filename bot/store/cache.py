@@ -44,7 +44,13 @@ from bot.store.container import (
     read_container,
     write_container,
 )
-from bot.store.entries import decode_analysis, decode_files, encode_files
+from bot.store.entries import (
+    FileResults,
+    StoredFile,
+    decode_analysis,
+    decode_files,
+    encode_files,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,24 +104,32 @@ class CorpusCache:
     file it cannot read or write is logged and the work is done instead.
     """
 
-    def __init__(self, folder: Path, corpus_dir: Path) -> None:
+    def __init__(self, folder: Path, corpus_dir: Path, max_article_bytes: int) -> None:
         self.folder = folder
         self.corpus_dir = corpus_dir
+        self.max_article_bytes = max_article_bytes
         self.stats = CacheStats()
-        self._stored: dict[str, tuple[str, list[Document | SkippedFile]]] | None = None
-        """files.bin as read at the first lookup: relative path -> (SHA-256, results)."""
-        self._loaded: dict[str, tuple[str, list[Document | SkippedFile]]] = {}
-        """The files of this load, in the order they were read: path -> (SHA-256, results)."""
-        self._parsed_any = False
+        self._started_ns = time.time_ns()
+        self._stored: FileResults | None = None
+        """files.bin as read at the first lookup."""
+        self._trusted_before_ns = 0
+        """A stored file modified before this time and unchanged in size and time since is
+        taken as unchanged without reading it."""
+        self._loaded: FileResults = {}
+        """The files of this load, in the order they were read."""
+        self._seen: dict[str, tuple[int, int]] = {}
+        """Path -> size and modification time of the files looked at in this load."""
+        self._rewrite = False
 
     @classmethod
-    def open(cls, cache_dir: Path, corpus_dir: Path) -> CorpusCache:
-        """The cache of `corpus_dir` under `cache_dir` (created when first written)."""
+    def open(cls, cache_dir: Path, corpus_dir: Path, max_article_bytes: int) -> CorpusCache:
+        """The cache of `corpus_dir` under `cache_dir` (created when first written), for
+        loads that skip articles over `max_article_bytes`."""
         try:
             resolved = corpus_dir.resolve()
         except (OSError, RuntimeError):  # a symlink loop: loading the corpus will say so
             resolved = corpus_dir.absolute()
-        return cls(cache_dir / _sha256(str(resolved))[:16], resolved)
+        return cls(cache_dir / _sha256(str(resolved))[:16], resolved, max_article_bytes)
 
     # --- parsed files (bot.corpus.FileCache) ---------------------------------------
 
@@ -123,20 +137,45 @@ class CorpusCache:
     def _files_path(self) -> Path:
         return self.folder / "files.bin"
 
+    def unchanged(
+        self, relative: str, size: int, mtime_ns: int
+    ) -> list[Document | SkippedFile] | None:
+        # Trusting size and time alone is safe only for a file last changed well before the
+        # load that stored it began (as git does): a write in the same clock tick as that
+        # load's read would otherwise go unseen. Coarse file system clocks get 2 s.
+        self._seen[relative] = (size, mtime_ns)
+        stored = self._stored_files().get(relative)
+        if (
+            stored is None
+            or (stored.size, stored.mtime_ns) != (size, mtime_ns)
+            or mtime_ns >= self._trusted_before_ns - 2_000_000_000
+        ):
+            return None
+        return self._reuse(relative, stored)
+
     def lookup(self, relative: str, digest: str) -> list[Document | SkippedFile] | None:
-        if self._stored is None:
-            self._stored = self._read_files()
-        stored = self._stored.get(relative)
-        if stored is None or stored[0] != digest:
+        stored = self._stored_files().get(relative)
+        if stored is None or stored.digest != digest:
             return None  # new, or changed: parse it again
-        self.stats.files_from_cache += 1
-        self._loaded[relative] = stored
-        return stored[1]
+        self._rewrite = True  # its size or time changed, or could not be trusted: record them
+        return self._reuse(relative, stored)
 
     def store(self, relative: str, digest: str, results: list[Document | SkippedFile]) -> None:
         self.stats.files_parsed += 1
-        self._parsed_any = True
-        self._loaded[relative] = (digest, results)
+        self._rewrite = True
+        size, mtime_ns = self._seen.get(relative, (-1, -1))
+        self._loaded[relative] = StoredFile(digest, results, size, mtime_ns)
+
+    def _reuse(self, relative: str, stored: StoredFile) -> list[Document | SkippedFile]:
+        self.stats.files_from_cache += 1
+        size, mtime_ns = self._seen.get(relative, (stored.size, stored.mtime_ns))
+        self._loaded[relative] = StoredFile(stored.digest, stored.results, size, mtime_ns)
+        return stored.results
+
+    def _stored_files(self) -> FileResults:
+        if self._stored is None:
+            self._stored = self._read_files()
+        return self._stored
 
     def finish(self) -> None:
         """Keep the files of this load in files.bin (when any changed, came or went), and
@@ -144,8 +183,11 @@ class CorpusCache:
         they cannot be hit)."""
         self._mark_and_sweep()
         stored, self._stored = self._stored, None
-        if self._parsed_any or stored is None or stored.keys() != self._loaded.keys():
-            meta, arrays = encode_files(self._loaded)
+        if self._rewrite or stored is None or stored.keys() != self._loaded.keys():
+            meta, arrays = encode_files(
+                self._loaded,
+                {"read_from_ns": self._started_ns, "max_article_bytes": self.max_article_bytes},
+            )
             self._write(self._files_path, "files", meta, arrays)
         legacy = self.folder / "files"  # one entry a file, before files.bin
         if legacy.is_dir():
@@ -155,11 +197,15 @@ class CorpusCache:
                 if time.time() - path.stat().st_mtime > _TEMPORARY_MAX_AGE:
                     path.unlink()
 
-    def _read_files(self) -> dict[str, tuple[str, list[Document | SkippedFile]]]:
+    def _read_files(self) -> FileResults:
         entry = self._read(self._files_path, "files")
         if entry is None:
             return {}
+        meta = entry[0]
+        if meta.get("max_article_bytes") != self.max_article_bytes:
+            return {}  # articles over the limit were skipped by another limit: read anew
         try:
+            self._trusted_before_ns = int(meta["read_from_ns"])
             return decode_files(*entry)
         except _DAMAGE as error:
             self._reject(self._files_path, f"unreadable entry: {error!r}")

@@ -55,7 +55,7 @@ class CorpusStore:
         then its `skipped` holds what was left out on the way.
         """
         progress = progress or Progress()
-        cache = CorpusCache.open(self.cache_dir, self.corpus_dir)
+        cache = CorpusCache.open(self.cache_dir, self.corpus_dir, max_article_bytes)
         corpus = load_corpus(
             self.corpus_dir, max_article_bytes=max_article_bytes, cache=cache, progress=progress
         )

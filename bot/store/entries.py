@@ -3,6 +3,7 @@ index holds back, checked, as container meta and arrays (`bot.store.container`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,25 +16,38 @@ from bot.store.container import Arrays, Meta
 _DOCUMENT_FIELDS = ("id", "title", "source", "publisher", "author", "url", "published")
 
 
-FileResults = dict[str, tuple[str, list[Document | SkippedFile]]]
-"""Relative path -> (SHA-256 of its bytes, what parsing them gave), in reading order."""
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    """A corpus file as a load found it: what parsing its bytes gave."""
+
+    digest: str
+    """SHA-256 of its bytes."""
+    results: list[Document | SkippedFile]
+    size: int
+    mtime_ns: int
+    """Its size and modification time when it was read: unchanged, they spare reading it."""
 
 
-def encode_files(files: FileResults) -> tuple[Meta, Arrays]:
+FileResults = dict[str, StoredFile]
+"""Relative path -> the file, in reading order."""
+
+
+def encode_files(files: FileResults, meta: Meta) -> tuple[Meta, Arrays]:
+    """The files, and `meta` (a mapping) with them."""
     # Compact rows: ["skip", path, reason] or [paragraph count, content hash, *fields].
     items: list[list[Any]] = []
     paragraphs: list[str] = []
     listing: list[list[Any]] = []
-    for relative, (digest, results) in files.items():
-        listing.append([relative, digest, len(results)])
-        for result in results:
+    for relative, stored in files.items():
+        listing.append([relative, stored.digest, len(stored.results), stored.size, stored.mtime_ns])
+        for result in stored.results:
             if isinstance(result, SkippedFile):
                 items.append(["skip", result.path, result.reason])
             else:
                 fields = [getattr(result, name) for name in _DOCUMENT_FIELDS]
                 items.append([len(result.paragraphs), result.content_hash, *fields])
                 paragraphs.extend(result.paragraphs)
-    meta: Meta = {"files": listing, "results": items}
+    meta = {**meta, "files": listing, "results": items}
     if any("\n" in paragraph for paragraph in paragraphs):  # never from files: normalized
         ends = np.cumsum([len(p) for p in paragraphs], dtype=np.int64)
         text = np.frombuffer("".join(paragraphs).encode(), dtype=np.uint8)
@@ -67,7 +81,7 @@ def decode_files(meta: Meta, arrays: Arrays) -> FileResults:
     rows = iter(meta["results"])
     files: FileResults = {}
     cursor = 0
-    for relative, digest, result_count in meta["files"]:
+    for relative, digest, result_count, size, mtime_ns in meta["files"]:
         results: list[Document | SkippedFile] = []
         for _ in range(int(result_count)):
             item = next(rows, None)
@@ -93,7 +107,7 @@ def decode_files(meta: Meta, arrays: Arrays) -> FileResults:
                     content_hash,
                 )
             )
-        files[str(relative)] = (str(digest), results)
+        files[str(relative)] = StoredFile(str(digest), results, int(size), int(mtime_ns))
     if cursor != len(all_paragraphs) or next(rows, None) is not None:
         raise ValueError("paragraph or result count does not match")
     return files

@@ -31,9 +31,10 @@ async def test_mentioning_the_bot_with_a_question_logs_no_error(
 async def test_a_reply_to_an_expired_interaction_is_a_warning_not_an_error(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # What Discord answers to a followup once the interaction's token has expired.
+    # What Discord answers to an edit or followup once the interaction's token has expired:
+    # here to /reload's two, its first progress line (which ends the updates) and its report.
     world.env.inject_error(
-        "POST", "/webhooks/*", status=404, code=10015, message="Unknown Webhook", times=1
+        "*", "/webhooks/*", status=404, code=10015, message="Unknown Webhook", times=2
     )
     version = world.env.bot.index.version
 

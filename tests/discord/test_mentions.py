@@ -36,7 +36,7 @@ async def test_no_message_the_bot_sends_can_ping(world: World) -> None:
     world.guild.set_command_permissions(reload, {alice: True})
     await alice.slash(world.channel, "reload")  # refused by a check
     simcord.assert_error(env, NotAdmin)
-    await world.admin.slash(world.channel, "reload")  # a followup after a private defer
+    await world.admin.slash(world.channel, "reload")  # edits of a private deferred reply
 
     paths = [r.path for r in env.http_requests if r.method in {"POST", "PATCH"}]
     for kind in ("/interactions/", "/webhooks/", f"/channels/{thread.id}/messages"):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -13,9 +17,14 @@ from bot.discord.admin.report import failure_message, report_embed
 from bot.discord.client import QABot, ReloadBusy
 from bot.discord.embeds import CONTENT_LIMIT, clip
 from bot.discord.errors import NotAdmin
+from bot.progress import Progress
 
 log = logging.getLogger(__name__)
 BUSY_MESSAGE = "A reload is already running; the current corpus keeps answering."
+PROGRESS_PREFIX = "Reloading the corpus…"
+# How long the final reply waits for a progress edit already sent: cancelling the request
+# does not stop Discord applying it, and it would then hide the final reply.
+PROGRESS_EDIT_GRACE_SECONDS = 5.0
 
 
 def is_admin(interaction: discord.Interaction[QABot]) -> bool:
@@ -34,6 +43,57 @@ def is_admin(interaction: discord.Interaction[QABot]) -> bool:
     raise NotAdmin("Only administrators can reload the corpus.")
 
 
+def progress_line(progress: Progress) -> str:
+    return f"{PROGRESS_PREFIX} {progress.report().describe()}"
+
+
+@contextlib.asynccontextmanager
+async def progress_shown(
+    interaction: discord.Interaction[QABot], progress: Progress, every: float
+) -> AsyncIterator[None]:
+    """While the body runs, the private reply shows how far `progress` has got: at once,
+    then every `every` seconds. When the body ends, however it ends, the updates stop
+    before the caller edits in its final reply; they never raise into it."""
+    done = asyncio.Event()
+    # The first line is taken now, before the load starts advancing the counters.
+    updates = asyncio.create_task(
+        _edit_progress(interaction, progress, every, done, progress_line(progress)),
+        name="/reload progress",
+    )
+    try:
+        yield
+    finally:
+        done.set()  # ends the updates at once, or after the edit being sent
+        try:
+            await asyncio.wait({updates}, timeout=PROGRESS_EDIT_GRACE_SECONDS)
+        finally:
+            updates.cancel()
+        await asyncio.wait({updates})
+        failure = None if updates.cancelled() else updates.exception()
+        if failure is not None:  # a bug: edits that Discord refused have been logged already
+            log.error("/reload: showing progress failed", exc_info=failure)
+
+
+async def _edit_progress(
+    interaction: discord.Interaction[QABot],
+    progress: Progress,
+    every: float,
+    done: asyncio.Event,
+    line: str,
+) -> None:
+    while not done.is_set():
+        try:
+            await interaction.edit_original_response(content=line)
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+            # E.g. the interaction's token expired (15 minutes): later edits would fail too.
+            log.warning("/reload: no longer showing progress (%s); the reload goes on", error)
+            return
+        try:
+            await asyncio.wait_for(done.wait(), timeout=every)
+        except TimeoutError:
+            line = progress_line(progress)
+
+
 class AdminCog(commands.Cog):
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
@@ -48,8 +108,12 @@ class AdminCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         old_version = self.bot.index.version
+        progress = Progress()
         try:
-            report = await self.bot.reload_corpus()
+            async with progress_shown(
+                interaction, progress, self.bot.settings.reload_progress_seconds
+            ):
+                report = await self.bot.reload_corpus(progress)
         except ReloadBusy:
             message = BUSY_MESSAGE
         except (CorpusError, OSError) as error:
@@ -63,6 +127,7 @@ class AdminCog(commands.Cog):
                 f"Still answering from version `{old_version}`."
             )
         else:
-            await interaction.followup.send(embed=report_embed(report), ephemeral=True)
+            # The report replaces the progress line: one private message, never a stale line.
+            await interaction.edit_original_response(content=None, embed=report_embed(report))
             return
-        await interaction.followup.send(clip(message, CONTENT_LIMIT), ephemeral=True)
+        await interaction.edit_original_response(content=clip(message, CONTENT_LIMIT))
