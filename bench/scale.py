@@ -10,9 +10,9 @@ Generated corpora follow the BBC corpus: words are drawn from its unigram
 distribution (words as written there: runs of letters and digits), sentence
 lengths and sentences per article from its articles (cut at full stops). Each
 sentence is a paragraph of its own, starts with a capital and ends in a full stop
-after a word of two letters or more, so the product's splitter takes its
-one-sentence path (pysbd, at about 1,500 sentences a second, would dominate
-everything else). Articles are written as JSON Lines files of at most 1,500
+after a word of two letters or more, so that the splitter finds exactly one
+sentence in it (the scale of the index, not splitting, is what this measures; see
+bench/build.py for that). Articles are written as JSON Lines files of at most 1,500
 articles and read through the product's own path (`load_corpus`, `build_index`,
 `load_index`).
 
@@ -150,7 +150,7 @@ def generate(stats: dict[str, Any], sentences: int, folder: Path) -> None:
     for length in lengths.tolist():
         ids = drawn[at : at + length].tolist()
         at += length
-        ids[-1] = good_last.pop()  # ends in two letters: one sentence without pysbd
+        ids[-1] = good_last.pop()  # ends in two letters: never taken for an abbreviation
         if not content[ids].any():  # at least one term, so every sentence is searchable
             ids[-1] = good_content.pop()
         first = words[ids[0]]

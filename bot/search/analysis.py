@@ -1,6 +1,6 @@
 """Documents -> sentences and their terms, in compact columns: the slow part of indexing.
 
-Splitting (pysbd), tokenizing and stemming cost far more than building the index
+Splitting, tokenizing and stemming cost far more than building the index
 from their results, so their output is an `Analysis`: numpy arrays and one
 vocabulary, no per-sentence Python objects. The cache (`bot.store.cache`) stores it per
 corpus file, the index build (`bot.search.index`) turns it into postings.
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Below this many characters of text a corpus is analysed in-process: starting worker
-# processes (each imports pysbd and the stemmer) costs more than it saves.
+# processes costs more than it saves.
 PARALLEL_MIN_CHARS = 2_000_000
 # Chunks per worker process, so that a slow chunk does not leave a core idle.
 _CHUNKS_PER_WORKER = 4

@@ -48,24 +48,27 @@ def _format_characters() -> list[int]:
     return [c for c in code_points if unicodedata.category(chr(c)) == "Cf"]
 
 
-# One table for what NFKC leaves alone: curly quotes and primes that people type
-# interchangeably become straight ones, and invisible characters inside words
-# (zero-width space, soft hyphen, joiners, direction marks, byte order mark) go, so that
-# "dele\u200bgation" is the word "delegation". NFKC never makes either kind.
-_QUOTES_AND_FORMAT = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2033": '"',
-        **dict.fromkeys(map(chr, _format_characters())),
-    }
-)
+@cache
+def _quotes_and_format() -> dict[int, str | None]:
+    """One table for what NFKC leaves alone: curly quotes and primes that people type
+    interchangeably become straight ones, and invisible characters inside words
+    (zero-width space, soft hyphen, joiners, direction marks, byte order mark) go, so that
+    "dele\u200bgation" is the word "delegation". NFKC never makes either kind. Made at
+    first use: scanning Unicode takes a moment that a process reading ASCII never spends."""
+    return str.maketrans(
+        {
+            "\u2018": "'",
+            "\u2019": "'",
+            "\u201a": "'",
+            "\u201b": "'",
+            "\u2032": "'",
+            "\u201c": '"',
+            "\u201d": '"',
+            "\u201e": '"',
+            "\u2033": '"',
+            **dict.fromkeys(map(chr, _format_characters())),
+        }
+    )
 
 
 def normalize(text: str) -> str:
@@ -73,7 +76,7 @@ def normalize(text: str) -> str:
     other step sees."""
     if not text.isascii():  # ASCII is its own NFKC form and holds no curly quotes
         # Quotes first: NFKC would turn a double prime into two single ones.
-        text = unicodedata.normalize("NFKC", text.translate(_QUOTES_AND_FORMAT))
+        text = unicodedata.normalize("NFKC", text.translate(_quotes_and_format()))
     return " ".join(text.split())
 
 

@@ -16,7 +16,7 @@ small files costs no more writes than one of a few large ones.
 
 Every cache file holds a format number, the versions of the code that made it (the
 file reader's `bot.corpus.READER_VERSION`, and the version the analyzer declares,
-`bot.search.analyzer.Analyzer.VERSION`, with its stop words and the pysbd and PyStemmer
+`bot.search.analyzer.Analyzer.VERSION`, with its stop words and the nupunkt and PyStemmer
 versions; see `bot.search.analysis.analyzer_version`) and a SHA-256 of its contents (the
 container, `bot.store.container`). A file that does not check out (damaged,
 truncated, stale) is logged, ignored and rebuilt, never trusted.
