@@ -17,7 +17,7 @@ from bot.search.index import Index, Ranking
 from bot.search.params import BM25Params
 from bot.settings import Settings
 from bot.store.cache import CacheStats
-from bot.store.corpus_store import CorpusStore
+from bot.store.corpus_store import CorpusStore, StoredCorpus
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ class LoadedCorpus:
     seconds: float
     cache: CacheStats | None = None
     """What came from the cache (`settings.cache_dir`) and what was done anew."""
+    stored: StoredCorpus | None = None
+    """What a reload of the same folder starts from (see `load_index`)."""
 
 
 def bm25_params(settings: Settings) -> BM25Params:
@@ -38,13 +40,17 @@ def bm25_params(settings: Settings) -> BM25Params:
     return BM25Params(k1=settings.bm25_k1, b=settings.bm25_b, epsilon=settings.bm25_epsilon)
 
 
-def load_index(settings: Settings, progress: Progress | None = None) -> LoadedCorpus:
+def load_index(
+    settings: Settings, progress: Progress | None = None, previous: LoadedCorpus | None = None
+) -> LoadedCorpus:
     """Read `settings.corpus_dir` and index it (blocking: run it off the event loop).
 
     Files, analyses and the index are reused from `settings.cache_dir` where the
     corpus is unchanged (see bot.store.corpus_store). Raises `CorpusError` for a missing
     folder or a corpus with nothing to index; then its `skipped` holds what was left out.
     `progress`, when given, is advanced as the work goes (see `bot.progress`).
+    `previous`: the load this one replaces (a reload), whose files, analyses and index are
+    reused from memory where unchanged, instead of read back from the cache.
     """
     started = time.perf_counter()
     store = CorpusStore(settings.corpus_dir, settings.cache_dir)
@@ -56,6 +62,9 @@ def load_index(settings: Settings, progress: Progress | None = None) -> LoadedCo
         params=bm25_params(settings),
         ranking=ranking,
         progress=progress,
+        previous=previous.stored
+        if previous is not None and previous.corpus.folder == settings.corpus_dir
+        else None,
     )
     seconds = time.perf_counter() - started
     stats = loaded.stats
@@ -70,7 +79,7 @@ def load_index(settings: Settings, progress: Progress | None = None) -> LoadedCo
         stats.documents_from_cache,
         "from cache" if stats.index_from_cache else "built",
     )
-    return LoadedCorpus(loaded.corpus, loaded.index, seconds, stats)
+    return LoadedCorpus(loaded.corpus, loaded.index, seconds, stats, loaded)
 
 
 def ask(index: Index, question: str, settings: Settings, *, k: int | None = None) -> Answer:

@@ -176,17 +176,23 @@ def test_in_a_changed_jsonl_file_only_the_changed_article_is_analysed(
     assert_same_index(reloaded.index, fresh(settings))
 
 
+def shards(settings: Settings) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (cache_folder(settings) / "parsed").iterdir()}
+
+
 def test_a_removed_file_leaves_the_index_and_the_cache(
     settings: Settings, corpus_dir: Path
 ) -> None:
     load_index(settings)
-    assert sorted(p.name for p in cache_folder(settings).iterdir() if p.suffix == ".bin") == [
-        "files.bin",
-        "index.bin",
-    ]
+    before = shards(settings)
+    assert 1 <= len(before) <= 3  # one shard for each file at most
+    assert (cache_folder(settings) / "index.bin").is_file()
     removed = sorted(corpus_dir.glob("*.md"))[0]
     removed.unlink()
     reloaded = load_index(settings)
+    after = shards(settings)
+    assert sum(before.get(name) != data for name, data in after.items()) <= 1
+    assert len(after) >= len(before) - 1
     assert reloaded.cache is not None and reloaded.cache.documents_analysed == 0
     assert len(reloaded.index.documents) == 2
     assert_same_index(reloaded.index, fresh(settings))
@@ -196,13 +202,24 @@ def test_a_removed_file_leaves_the_index_and_the_cache(
 
 
 def test_a_cache_of_one_entry_a_file_is_replaced(settings: Settings) -> None:
-    # Caches written before files.bin kept a folder of entries: it is removed, not kept.
+    # Caches written before the shards kept a folder of entries: it is removed, not kept.
     legacy = cache_folder(settings) / "files"
     legacy.mkdir(parents=True)
     (legacy / "0123.docs").write_bytes(b"old entry")
     loaded = load_index(settings)
     assert loaded.cache is not None and loaded.cache.files_parsed == 3
     assert not legacy.exists()
+
+
+def test_a_changed_file_rewrites_only_its_shard(settings: Settings, corpus_dir: Path) -> None:
+    load_index(settings)
+    before = shards(settings)
+    changed = sorted(corpus_dir.glob("*.md"))[1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA closing line was added.\n")
+    load_index(settings)
+    after = shards(settings)
+    assert after.keys() == before.keys()
+    assert sum(before[name] != after[name] for name in after) == 1
 
 
 # --- damage and staleness ----------------------------------------------------------------------
@@ -222,12 +239,12 @@ def damage(path: Path, how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["flip", "truncate", "empty", "magic"])
-@pytest.mark.parametrize("which", ["index.bin", "files.bin"])
+@pytest.mark.parametrize("which", ["index.bin", "parsed/*.bin"])
 def test_a_damaged_cache_file_is_detected_logged_ignored_and_rebuilt(
     settings: Settings, caplog: pytest.LogCaptureFixture, which: str, how: str
 ) -> None:
     cold = load_index(settings)
-    targets = [cache_folder(settings) / which]
+    targets = sorted(cache_folder(settings).glob(which))
     for target in targets:
         damage(target, how)
 
@@ -237,7 +254,7 @@ def test_a_damaged_cache_file_is_detected_logged_ignored_and_rebuilt(
     assert len(rebuilt.cache.rejected) == len(targets)
     assert sum("ignoring cache file" in r.getMessage() for r in caplog.records) == len(targets)
     assert_same_index(rebuilt.index, cold.index)
-    if which == "files.bin":
+    if which == "parsed/*.bin":
         assert rebuilt.cache.files_parsed == 3
     if which == "index.bin":  # it held the analyses too
         assert rebuilt.cache.documents_analysed == 3
@@ -477,3 +494,39 @@ def test_a_new_article_limit_reads_the_files_again(settings: Settings, corpus_di
     [skipped] = loaded.corpus.skipped
     assert skipped.path == "pentagon-officials-host-chinese-counterparts.md"
     assert skipped.reason == "5,722 bytes, over the max_article_bytes limit of 5,500"
+
+
+# --- a reload in the same process --------------------------------------------------------------
+
+
+def test_a_reload_starts_from_the_last_load_in_memory(settings: Settings, corpus_dir: Path) -> None:
+    first = load_index(settings)
+    shutil.rmtree(settings.cache_dir)  # nothing to read back: all must come from `first`
+    changed = sorted(corpus_dir.glob("*.md"))[1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA closing line was added.\n")
+    reloaded = load_index(settings, previous=first)
+    assert reloaded.cache is not None
+    assert (reloaded.cache.files_parsed, reloaded.cache.files_from_cache) == (1, 2)
+    assert (reloaded.cache.documents_analysed, reloaded.cache.documents_from_cache) == (1, 2)
+    assert_same_index(reloaded.index, fresh(settings))
+    cold = load_index(settings)  # and the cache holds it all again
+    assert cold.cache is not None and cold.cache.index_from_cache
+    assert cold.cache.files_parsed == 0
+
+
+def test_a_reload_that_changed_nothing_keeps_the_index(settings: Settings) -> None:
+    first = load_index(settings)
+    again = load_index(settings, previous=first)
+    assert again.cache is not None and again.cache.index_from_cache
+    assert again.cache.documents_analysed == 0
+    assert_same_index(again.index, first.index)
+
+
+def test_a_reload_with_another_article_limit_reads_the_files_again(settings: Settings) -> None:
+    first = load_index(settings)
+    smaller = settings.model_copy(update={"max_article_bytes": 5_500})
+    loaded = load_index(smaller, previous=first)
+    assert loaded.cache is not None and loaded.cache.files_from_cache == 0
+    assert [s.path for s in loaded.corpus.skipped] == [
+        "pentagon-officials-host-chinese-counterparts.md"
+    ]

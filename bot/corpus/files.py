@@ -6,8 +6,10 @@ import codecs
 import errno
 import hashlib
 import os
+import stat
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -48,10 +50,11 @@ def _name_problem(name: str, kind: str) -> str | None:
     return None
 
 
-def _link_problem(path: Path, resolved_root: Path) -> str | None:
+def _link_problem(path: Path, resolved_root: Path, *, is_link: bool | None = None) -> str | None:
     """Why the symlink at `path` is not followed, or None (not a symlink, or one within the
-    folder). Raises OSError when `path` cannot be looked at."""
-    if not path.is_symlink():
+    folder). `is_link`: whether it is one, when already known. Raises OSError when `path`
+    cannot be looked at."""
+    if not (path.is_symlink() if is_link is None else is_link):
         return None
     try:
         target = path.resolve()
@@ -79,22 +82,41 @@ def _folder_problem(path: Path, name: str, resolved_root: Path) -> str | None:
     return problem
 
 
-def _file_problem(path: Path, name: str, resolved_root: Path) -> str | None:
-    """Why a file is passed over, or None to read it."""
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    """A file to read: where it is, its path relative to the corpus folder (with "/"),
+    and its status (size, modification time) when it was listed."""
+
+    path: Path
+    relative: str
+    status: os.stat_result
+
+
+def _file_status(path: Path, name: str, resolved_root: Path) -> os.stat_result | str:
+    """A file's status, or why it is passed over. One system call for a regular file: a
+    corpus of many files is listed again at every reload."""
     problem = _name_problem(name, "file")
     if problem is None and path.suffix.lower() not in SUPPORTED_SUFFIXES:
         problem = f"unsupported file type {path.suffix or '(none)'!r}"
-    if problem is None:
-        try:
-            problem = _link_problem(path, resolved_root)
-            if problem is None and not path.is_file():
-                problem = "not a regular file (or a broken symlink)"
-        except OSError as error:
-            problem = f"unreadable: {error.strerror or error}"
-    return problem
+    if problem is not None:
+        return problem
+    try:
+        status = path.lstat()
+        if stat.S_ISLNK(status.st_mode):
+            problem = _link_problem(path, resolved_root, is_link=True)
+            if problem is not None:
+                return problem
+            status = path.stat()
+    except FileNotFoundError:  # a symlink whose target is gone
+        return "not a regular file (or a broken symlink)"
+    except OSError as error:
+        return f"unreadable: {error.strerror or error}"
+    if not stat.S_ISREG(status.st_mode):
+        return "not a regular file (or a broken symlink)"
+    return status
 
 
-def candidate_files(root: Path, resolved_root: Path) -> Iterator[Path | SkippedFile]:
+def candidate_files(root: Path, resolved_root: Path) -> Iterator[FoundFile | SkippedFile]:
     """Every file under `root` worth a look, or the reason a path is passed over, folder by
     folder (each folder's entries sorted; the loader sorts the whole)."""
     unlisted: list[SkippedFile] = []
@@ -118,14 +140,16 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[Path | SkippedF
             if (problem := _folder_problem(path, name, resolved_root)) is not None:
                 dirnames.remove(name)
                 yield SkippedFile(printable(path.relative_to(root).as_posix()), problem)
+        prefix = "" if base == root else base.relative_to(root).as_posix() + "/"
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
             path = base / name
-            if (problem := _file_problem(path, name, resolved_root)) is not None:
-                yield SkippedFile(printable(path.relative_to(root).as_posix()), problem)
+            status = _file_status(path, name, resolved_root)
+            if isinstance(status, str):
+                yield SkippedFile(printable(prefix + name), status)
             else:
-                yield path
+                yield FoundFile(path, prefix + name, status)
     yield from unlisted
 
 
@@ -133,10 +157,10 @@ def _over_limit(size: int, max_article_bytes: int) -> Skip:
     return Skip(f"{size:,} bytes, over the max_article_bytes limit of {max_article_bytes:,}")
 
 
-def read_bytes(path: Path, max_article_bytes: int) -> bytes:
-    """The bytes of a file that holds one article."""
+def read_bytes(path: Path, max_article_bytes: int, size: int | None = None) -> bytes:
+    """The bytes of a file that holds one article (`size`: its size, when known)."""
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if size is None else size
         if size > max_article_bytes:
             raise _over_limit(size, max_article_bytes)
         return path.read_bytes()

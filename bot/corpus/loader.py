@@ -11,6 +11,7 @@ from typing import Protocol
 from bot.corpus.document import Corpus, CorpusError, Document, Skip, SkippedFile
 from bot.corpus.files import (
     JSONL_SUFFIXES,
+    FoundFile,
     candidate_files,
     file_digest,
     jsonl_lines,
@@ -85,16 +86,16 @@ def load_corpus(
         documents.append(document)
         progress.advance(articles=1)
 
-    def path_of(item: Path | SkippedFile) -> str:
-        return item.path if isinstance(item, SkippedFile) else item.relative_to(folder).as_posix()
+    def path_of(item: FoundFile | SkippedFile) -> str:
+        return item.path if isinstance(item, SkippedFile) else item.relative
 
     for item in sorted(candidate_files(folder, resolved_root), key=path_of):
         if isinstance(item, SkippedFile):
             skipped.append(item)
             continue
-        relative = item.relative_to(folder).as_posix()
+        relative = item.relative
         try:
-            results = _load_file(item, relative, max_article_bytes, cache)
+            results = _load_file(item, max_article_bytes, cache)
         except Exception as error:  # a last guard: no one file may stop the load
             log.exception("unexpected error loading %s", relative)
             results = [SkippedFile(relative, f"could not be loaded ({type(error).__name__})")]
@@ -113,24 +114,21 @@ def load_corpus(
 
 
 def _load_file(
-    path: Path, relative: str, max_article_bytes: int, cache: FileCache | None
+    found: FoundFile, max_article_bytes: int, cache: FileCache | None
 ) -> list[Document | SkippedFile]:
     """What one file holds, from the cache when it is unchanged."""
+    path, relative, size = found.path, found.relative, found.status.st_size
+    jsonl = path.suffix.lower() in JSONL_SUFFIXES
+    if cache is not None and (jsonl or size <= max_article_bytes):
+        results = cache.unchanged(relative, size, found.status.st_mtime_ns)
+        if results is not None:
+            return results
     try:
-        if cache is not None:
-            status = path.stat()
-            text_file = path.suffix.lower() not in JSONL_SUFFIXES
-            if not (text_file and status.st_size > max_article_bytes):
-                results = cache.unchanged(relative, status.st_size, status.st_mtime_ns)
-                if results is not None:
-                    return results
-        if path.suffix.lower() in JSONL_SUFFIXES:
+        if jsonl:
             return _load_jsonl(path, relative, max_article_bytes, cache)
-        data = read_bytes(path, max_article_bytes)
+        data = read_bytes(path, max_article_bytes, size)
     except Skip as skip:
         return [SkippedFile(relative, str(skip))]
-    except OSError as error:
-        return [SkippedFile(relative, f"unreadable: {error.strerror or error}")]
     digest = hashlib.sha256(data).hexdigest()
     results = cache.lookup(relative, digest) if cache is not None else None
     if results is None:

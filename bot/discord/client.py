@@ -213,7 +213,7 @@ class QABot(commands.Bot):
         async with self._reload_lock:
             started = time.perf_counter()
             old = self.live
-            new = await asyncio.to_thread(load_index, self.settings, progress)
+            new = await asyncio.to_thread(load_index, self.settings, progress, old)
             # build_index has refused a corpus without sentences; this is the swap.
             self._live = new
             report = ReloadReport(

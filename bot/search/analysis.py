@@ -139,18 +139,22 @@ def analyse(
 
 
 def merge(parts: Sequence[Analysis]) -> Analysis:
-    """The parts one after the other, with one sorted vocabulary."""
-    vocabulary = sorted(set().union(*(part.vocabulary for part in parts)))
+    """The parts one after the other, with one sorted vocabulary of the terms they use."""
+    # Parts taken from one analysis share its vocabulary: each distinct one is mapped once.
+    vocabularies = {id(part.vocabulary): part.vocabulary for part in parts}
+    vocabulary = sorted(set().union(*vocabularies.values()))
     term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
+    mappings = {
+        key: np.fromiter((term_ids[term] for term in terms), dtype=np.int32, count=len(terms))
+        for key, terms in vocabularies.items()
+    }
     tokens = []
     sentence_tokens = [np.zeros(1, dtype=np.int64)]
     document_sentences = [np.zeros(1, dtype=np.int64)]
     normalized: list[tuple[int, int, str]] = []
     token_base = sentence_base = document_base = 0
     for part in parts:
-        mapping = np.fromiter(
-            (term_ids[term] for term in part.vocabulary), dtype=np.int32, count=len(part.vocabulary)
-        )
+        mapping = mappings[id(part.vocabulary)]
         tokens.append(mapping[part.tokens] if len(part.tokens) else part.tokens)
         sentence_tokens.append(part.sentence_tokens[1:] + token_base)
         document_sentences.append(part.document_sentences[1:] + sentence_base)
@@ -158,9 +162,16 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
         token_base += len(part.tokens)
         sentence_base += part.sentences
         document_base += part.documents
+    merged = _concatenate(tokens, np.int32)
+    del tokens
+    # Terms of documents left out (see `select`) are dropped: every term is used.
+    used = np.bincount(merged, minlength=len(vocabulary)) > 0
+    if not used.all():
+        merged = (np.cumsum(used, dtype=np.int32) - 1).take(merged)
+        vocabulary = [term for term, kept in zip(vocabulary, used.tolist(), strict=True) if kept]
     return Analysis(
         vocabulary=tuple(vocabulary),
-        tokens=_concatenate(tokens, np.int32),
+        tokens=merged,
         sentence_tokens=np.concatenate(sentence_tokens),
         paragraph=_concatenate([part.paragraph for part in parts], np.int32),
         start=_concatenate([part.start for part in parts], np.int32),
@@ -182,7 +193,9 @@ def _ranges(starts: Int64Array, ends: Int64Array) -> Int64Array:
 
 
 def select(analysis: Analysis, documents: Sequence[int]) -> Analysis:
-    """The analysis of some of its documents, in the order given, with their vocabulary only."""
+    """The analysis of some of its documents, in the order given. It keeps the whole
+    vocabulary (the same tuple): `merge` drops the terms no document uses, in one pass
+    for all parts instead of a sort for each."""
     if list(documents) == list(range(analysis.documents)):
         return analysis
     chosen = np.asarray(documents, dtype=np.int64)
@@ -190,15 +203,14 @@ def select(analysis: Analysis, documents: Sequence[int]) -> Analysis:
     sentences = _ranges(first, last)
     token_first = analysis.sentence_tokens[sentences]
     token_last = analysis.sentence_tokens[sentences + 1]
-    old_tokens = analysis.tokens[_ranges(token_first, token_last)]
-    used, tokens = np.unique(old_tokens, return_inverse=True)
+    tokens = analysis.tokens[_ranges(token_first, token_last)]
     position = {int(d): i for i, d in enumerate(chosen)}
     normalized = tuple(
         (position[d], p, text) for d, p, text in analysis.normalized if d in position
     )
     return Analysis(
-        vocabulary=tuple(analysis.vocabulary[int(t)] for t in used),
-        tokens=tokens.astype(np.int32),
+        vocabulary=analysis.vocabulary,
+        tokens=tokens,
         sentence_tokens=np.concatenate([[0], np.cumsum(token_last - token_first)]).astype(np.int64),
         paragraph=analysis.paragraph[sentences],
         start=analysis.start[sentences],
@@ -206,6 +218,15 @@ def select(analysis: Analysis, documents: Sequence[int]) -> Analysis:
         document_sentences=np.concatenate([[0], np.cumsum(last - first)]).astype(np.int64),
         normalized=tuple(sorted(normalized)),
     )
+
+
+def gather(sources: Sequence[tuple[Analysis, int]]) -> Analysis:
+    """Documents taken from analyses, each given as (analysis, its position there), in
+    order, as one analysis: consecutive documents of one analysis are taken out together."""
+    parts = []
+    for analysis, run in itertools.groupby(sources, key=lambda source: source[0]):
+        parts.append(select(analysis, [at for _, at in run]))
+    return merge(parts)
 
 
 def available_cores() -> int:

@@ -2,17 +2,17 @@
 
 Under `<cache_dir>/<hash of the corpus folder's path>/`:
 
-    files.bin   every corpus file as parsed: its documents and skipped lines, each file's
-                valid for its exact bytes (SHA-256)
-    index.bin   the last index built: postings and sentence layout (the analysis of every
-                document: sentences and terms, under its document's content hash), valid
-                as an index for the exact list of documents it was built from
+    parsed/NN.bin   the corpus files as parsed, in 64 shards by a hash of their path: each
+                    file's documents and skipped lines, valid for its exact bytes (SHA-256)
+    index.bin       the last index built: postings and sentence layout (the analysis of
+                    every document: sentences and terms, under its document's content
+                    hash), valid as an index for the exact list of documents it was built from
 
 A restart over an unchanged corpus reads each corpus file once to hash it and then
 loads `index.bin`; a reload after some files changed parses those files again,
 analyses only the documents whose text the last index did not hold, and builds the
-postings anew. Two files, each written once per load that changed it: a corpus of many
-small files costs no more writes than one of a few large ones.
+postings anew. A corpus of many small files costs no more writes than one of a few
+large ones, and a change to one file rewrites its shard and the index only.
 
 Every cache file holds a format number, the versions of the code that made it (the
 file reader's `bot.corpus.READER_VERSION`, and the version the analyzer declares,
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from bot.corpus import READER_VERSION, Document, SkippedFile
 from bot.progress import Progress
-from bot.search.analysis import Analysis, analyse_documents, analyzer_version, merge, select
+from bot.search.analysis import Analysis, analyse_documents, analyzer_version, gather
 from bot.store.container import (
     FORMAT,
     Arrays,
@@ -95,6 +95,14 @@ def _read_marker(path: Path) -> str | None:
 
 _CORPUS_MARKER = "corpus-folder.txt"  # in each corpus's cache: the folder it caches
 
+SHARDS = 64
+"""The parsed files are kept in this many files, by a hash of their path: a reload after
+one file changed rewrites one of them, not the whole corpus."""
+
+
+def _shard_of(relative: str) -> int:
+    return int(_sha256(relative)[:8], 16) % SHARDS
+
 
 class CorpusCache:
     """The cache of one corpus folder, for one load (see the module docstring).
@@ -110,16 +118,17 @@ class CorpusCache:
         self.max_article_bytes = max_article_bytes
         self.stats = CacheStats()
         self._started_ns = time.time_ns()
-        self._stored: FileResults | None = None
-        """files.bin as read at the first lookup."""
-        self._trusted_before_ns = 0
-        """A stored file modified before this time and unchanged in size and time since is
-        taken as unchanged without reading it."""
+        self._stored: dict[int, FileResults] | None = None
+        """The parsed files' shards as read at the first lookup, by shard number."""
+        self._trusted_before_ns: dict[int, int] = {}
+        """By shard: a stored file modified before this time and unchanged in size and time
+        since is taken as unchanged without reading it."""
         self._loaded: FileResults = {}
         """The files of this load, in the order they were read."""
         self._seen: dict[str, tuple[int, int]] = {}
         """Path -> size and modification time of the files looked at in this load."""
-        self._rewrite = False
+        self._dirty: set[int] = set()
+        """Shards holding a file parsed, or found unchanged by its bytes, in this load."""
 
     @classmethod
     def open(cls, cache_dir: Path, corpus_dir: Path, max_article_bytes: int) -> CorpusCache:
@@ -133,9 +142,8 @@ class CorpusCache:
 
     # --- parsed files (bot.corpus.FileCache) ---------------------------------------
 
-    @property
-    def _files_path(self) -> Path:
-        return self.folder / "files.bin"
+    def _shard_path(self, shard: int) -> Path:
+        return self.folder / "parsed" / f"{shard:02x}.bin"
 
     def unchanged(
         self, relative: str, size: int, mtime_ns: int
@@ -144,25 +152,27 @@ class CorpusCache:
         # load that stored it began (as git does): a write in the same clock tick as that
         # load's read would otherwise go unseen. Coarse file system clocks get 2 s.
         self._seen[relative] = (size, mtime_ns)
-        stored = self._stored_files().get(relative)
+        shard = _shard_of(relative)
+        stored = self._stored_files(shard).get(relative)
         if (
             stored is None
             or (stored.size, stored.mtime_ns) != (size, mtime_ns)
-            or mtime_ns >= self._trusted_before_ns - 2_000_000_000
+            or mtime_ns >= self._trusted_before_ns.get(shard, 0) - 2_000_000_000
         ):
             return None
         return self._reuse(relative, stored)
 
     def lookup(self, relative: str, digest: str) -> list[Document | SkippedFile] | None:
-        stored = self._stored_files().get(relative)
+        shard = _shard_of(relative)
+        stored = self._stored_files(shard).get(relative)
         if stored is None or stored.digest != digest:
             return None  # new, or changed: parse it again
-        self._rewrite = True  # its size or time changed, or could not be trusted: record them
+        self._dirty.add(shard)  # its size or time changed, or could not be trusted: record them
         return self._reuse(relative, stored)
 
     def store(self, relative: str, digest: str, results: list[Document | SkippedFile]) -> None:
         self.stats.files_parsed += 1
-        self._rewrite = True
+        self._dirty.add(_shard_of(relative))
         size, mtime_ns = self._seen.get(relative, (-1, -1))
         self._loaded[relative] = StoredFile(digest, results, size, mtime_ns)
 
@@ -172,43 +182,72 @@ class CorpusCache:
         self._loaded[relative] = StoredFile(stored.digest, stored.results, size, mtime_ns)
         return stored.results
 
-    def _stored_files(self) -> FileResults:
+    def reuse(self, files: FileResults, started_ns: int) -> None:
+        """Take `files`, as a load of this folder that began at `started_ns` found them, for
+        what the cache holds, instead of reading it back (a reload in the same process)."""
+        self._stored = {number: {} for number in range(SHARDS)}
+        for relative, file in files.items():
+            self._stored[_shard_of(relative)][relative] = file
+        self._trusted_before_ns = dict.fromkeys(range(SHARDS), started_ns)
+
+    @property
+    def files(self) -> FileResults:
+        """The files of this load, as found."""
+        return self._loaded
+
+    @property
+    def started_ns(self) -> int:
+        return self._started_ns
+
+    def _stored_files(self, shard: int) -> FileResults:
         if self._stored is None:
-            self._stored = self._read_files()
-        return self._stored
+            self._stored = {number: self._read_shard(number) for number in range(SHARDS)}
+        return self._stored[shard]
 
     def finish(self) -> None:
-        """Keep the files of this load in files.bin (when any changed, came or went), and
-        remove the caches of corpus folders that no longer exist (keyed by their path,
-        they cannot be hit)."""
+        """Keep the files of this load, rewriting only the shards where a file changed,
+        came or went, and remove the caches of corpus folders that no longer exist (keyed
+        by their path, they cannot be hit)."""
         self._mark_and_sweep()
-        stored, self._stored = self._stored, None
-        if self._rewrite or stored is None or stored.keys() != self._loaded.keys():
-            meta, arrays = encode_files(
-                self._loaded,
-                {"read_from_ns": self._started_ns, "max_article_bytes": self.max_article_bytes},
-            )
-            self._write(self._files_path, "files", meta, arrays)
-        legacy = self.folder / "files"  # one entry a file, before files.bin
-        if legacy.is_dir():
-            shutil.rmtree(legacy, ignore_errors=True)
+        stored = self._stored or {}
+        self._stored = None
+        shards: dict[int, FileResults] = {number: {} for number in range(SHARDS)}
+        for relative, file in self._loaded.items():
+            shards[_shard_of(relative)][relative] = file
+        meta = {"read_from_ns": self._started_ns, "max_article_bytes": self.max_article_bytes}
+        for number, files in shards.items():
+            before = stored.get(number)
+            changed = before is None or before.keys() != files.keys()
+            if number in self._dirty or changed or not self._shard_path(number).exists():
+                if files:
+                    self._write(self._shard_path(number), "files", *encode_files(files, meta))
+                else:
+                    with contextlib.suppress(OSError):
+                        self._shard_path(number).unlink()
+        for legacy in (self.folder / "files", self.folder / "files.bin"):  # earlier layouts
+            if legacy.is_dir():
+                shutil.rmtree(legacy, ignore_errors=True)
+            elif legacy.exists():
+                with contextlib.suppress(OSError):
+                    legacy.unlink()
         with contextlib.suppress(OSError):  # left by a write that was cut short
-            for path in self.folder.glob("*.tmp"):
+            for path in [*self.folder.glob("*.tmp"), *self.folder.glob("parsed/*.tmp")]:
                 if time.time() - path.stat().st_mtime > _TEMPORARY_MAX_AGE:
                     path.unlink()
 
-    def _read_files(self) -> FileResults:
-        entry = self._read(self._files_path, "files")
+    def _read_shard(self, shard: int) -> FileResults:
+        path = self._shard_path(shard)
+        entry = self._read(path, "files")
         if entry is None:
             return {}
         meta = entry[0]
         if meta.get("max_article_bytes") != self.max_article_bytes:
             return {}  # articles over the limit were skipped by another limit: read anew
         try:
-            self._trusted_before_ns = int(meta["read_from_ns"])
+            self._trusted_before_ns[shard] = int(meta["read_from_ns"])
             return decode_files(*entry)
         except _DAMAGE as error:
-            self._reject(self._files_path, f"unreadable entry: {error!r}")
+            self._reject(path, f"unreadable entry: {error!r}")
             return {}
 
     def _mark_and_sweep(self) -> None:
@@ -240,15 +279,14 @@ class CorpusCache:
         self,
         documents: Sequence[Document],
         *,
-        previous: tuple[Meta, Arrays] | None = None,
+        held: tuple[list[str], Analysis] | None = None,
         workers: int | None = None,
         progress: Progress | None = None,
     ) -> Analysis:
-        """The analysis of `documents`, in order: a document whose text `previous` (an
-        index read by `read_index`) holds is taken from it, the others are analysed (see
-        `analyse_documents`)."""
+        """The analysis of `documents`, in order: a document whose text `held` (content
+        hashes and their analysis, as an earlier index holds them) has is taken from it,
+        the others are analysed (see `analyse_documents`)."""
         sources: list[tuple[Analysis, int] | None] = [None] * len(documents)
-        held = self._analysis_of(previous) if previous is not None else None
         if held is not None:
             hashes, analysis = held
             where = {content_hash: at for at, content_hash in enumerate(hashes)}
@@ -272,10 +310,11 @@ class CorpusCache:
                 sources[position] = (fresh, at)
         self.stats.documents_analysed += len(missing)
         self.stats.documents_from_cache += len(documents) - len(missing)
-        return merge(_runs(sources))
+        return gather([source for source in sources if source is not None])
 
-    def _analysis_of(self, stored: tuple[Meta, Arrays]) -> tuple[list[str], Analysis] | None:
-        """The documents' content hashes and analysis an index read from disk holds."""
+    def analysis_of(self, stored: tuple[Meta, Arrays]) -> tuple[list[str], Analysis] | None:
+        """The documents' content hashes and analysis an index read by `read_index` holds
+        (None, and the file rejected, when they do not fit together)."""
         meta, arrays = stored
         try:
             hashes = [str(h) for h in meta["hashes"]]
@@ -299,6 +338,9 @@ class CorpusCache:
         for document in documents:
             digest.update(f"\0{document.id}\0{document.content_hash}".encode())
         return digest.hexdigest()
+
+    def has_index(self) -> bool:
+        return self._index_path.is_file()
 
     def read_index(self) -> tuple[Meta, Arrays] | None:
         """The last index built, checked (None: there is none, or it was rejected); it is
@@ -343,21 +385,3 @@ class CorpusCache:
             write_container(path, kind, code_version(), meta, arrays)
         except (OSError, ValueError, TypeError) as error:  # ValueError: text not encodable
             log.warning("cannot write cache file %s: %s", path, error)
-
-
-def _runs(sources: list[tuple[Analysis, int] | None]) -> list[Analysis]:
-    """Consecutive documents from the same analysis, taken out together."""
-    parts = []
-    current: Analysis | None = None
-    picked: list[int] = []
-    for source in sources:
-        assert source is not None
-        analysis, at = source
-        if analysis is not current:
-            if current is not None:
-                parts.append(select(current, picked))
-            current, picked = analysis, []
-        picked.append(at)
-    if current is not None:
-        parts.append(select(current, picked))
-    return parts

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from bot.corpus import Corpus, CorpusError, load_corpus
 from bot.progress import Progress
+from bot.search.analysis import Analysis
 from bot.search.analyzer import default_analyzer
 from bot.search.index import Index, Ranking, assemble
 from bot.search.params import BM25Params
 from bot.search.snapshot import IndexSnapshot
 from bot.store.cache import CacheStats, CorpusCache
+from bot.store.entries import FileResults
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,11 @@ class StoredCorpus:
     corpus: Corpus
     index: Index
     stats: CacheStats
+    files: FileResults
+    """Every file as this load found it: a reload starts from them (see `CorpusStore.load`)."""
+    started_ns: int
+    """When this load began (time.time_ns): files changed after it are read again."""
+    max_article_bytes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,26 +54,45 @@ class CorpusStore:
         ranking: Ranking,
         workers: int | None = None,
         progress: Progress | None = None,
+        previous: StoredCorpus | None = None,
     ) -> StoredCorpus:
         """Read, analyse and index the corpus (with the default analyzer), reusing the
         files, analyses and index the cache holds for it (blocking).
 
         Raises `CorpusError` for a missing folder or a corpus with nothing to index;
         then its `skipped` holds what was left out on the way.
+
+        `previous`, the last load of this folder in this process (a reload), is taken as
+        the cache holds it without reading it back: its files, its documents' analyses
+        and, when no document changed, its index.
         """
         progress = progress or Progress()
         cache = CorpusCache.open(self.cache_dir, self.corpus_dir, max_article_bytes)
+        if previous is not None and previous.max_article_bytes != max_article_bytes:
+            previous = None  # its files were read with another limit
+        if previous is not None:
+            cache.reuse(previous.files, previous.started_ns)
         corpus = load_corpus(
             self.corpus_dir, max_article_bytes=max_article_bytes, cache=cache, progress=progress
         )
         try:
-            index = _index(cache, corpus, params, ranking, workers=workers, progress=progress)
+            index = _index(
+                cache,
+                corpus,
+                params,
+                ranking,
+                workers=workers,
+                progress=progress,
+                previous=previous.index if previous is not None else None,
+            )
         except CorpusError as error:  # nothing to index: say what was left out on the way
             if not corpus.skipped:
                 raise
             message = f"{error} ({len(corpus.skipped)} skipped)"
             raise CorpusError(message, skipped=corpus.skipped) from None
-        return StoredCorpus(corpus, index, cache.stats)
+        return StoredCorpus(
+            corpus, index, cache.stats, cache.files, cache.started_ns, max_article_bytes
+        )
 
 
 def _index(
@@ -77,30 +103,61 @@ def _index(
     *,
     workers: int | None,
     progress: Progress,
+    previous: Index | None,
 ) -> Index:
     """The index stored for exactly these documents, else one built from their analyses
     (only documents whose text was never analysed are analysed), then stored."""
     documents = corpus.documents
     analyzer = default_analyzer()
     key = cache.index_key(documents)
-    stored = cache.read_index()
-    if stored is not None and stored[0].get("key") == key:
-        try:
-            snapshot = IndexSnapshot.from_arrays(*stored, documents, params)
-        except _MISFIT as problem:
-            cache.reject_index(f"does not fit its documents: {problem!r}")
-        else:
-            cache.stats.index_from_cache = True
-            progress.advance(sentences=len(snapshot.layout.paragraph))
-            return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
-        stored = None
-    progress.begin("analysing")
+    if previous is not None and cache.index_key(previous.documents) == key:
+        # A reload that changed no document: the same index, scored with today's settings.
+        cache.stats.index_from_cache = True
+        snapshot = previous.snapshot()
+        progress.advance(sentences=len(snapshot.layout.paragraph))
+        if not cache.has_index():  # the cache folder was emptied meanwhile: keep it again
+            cache.save_index(key, documents, *snapshot.to_arrays())
+        return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
     # The last index holds the analysis of every document it was built from: only the
     # documents it does not hold are analysed.
-    analysis = cache.analyse(documents, previous=stored, workers=workers, progress=progress)
-    del stored
+    held: tuple[list[str], Analysis] | None = None
+    if previous is not None:
+        held = _analysis_of(previous)
+    else:
+        stored = cache.read_index()
+        if stored is not None and stored[0].get("key") == key:
+            try:
+                snapshot = IndexSnapshot.from_arrays(*stored, documents, params)
+            except _MISFIT as problem:
+                cache.reject_index(f"does not fit its documents: {problem!r}")
+            else:
+                cache.stats.index_from_cache = True
+                progress.advance(sentences=len(snapshot.layout.paragraph))
+                return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
+        elif stored is not None:
+            held = cache.analysis_of(stored)
+        del stored
+    progress.begin("analysing")
+    analysis = cache.analyse(documents, held=held, workers=workers, progress=progress)
+    del held
     progress.begin("indexing")
     index = assemble(documents, analysis, params, ranking, analyzer)
     progress.begin("saving the index")
     cache.save_index(key, documents, *index.snapshot().to_arrays())
     return index
+
+
+def _analysis_of(index: Index) -> tuple[list[str], Analysis]:
+    """The content hashes of an index's documents and their analysis, which it holds."""
+    layout = index.snapshot().layout
+    analysis = Analysis(
+        vocabulary=layout.vocabulary,
+        tokens=layout.tokens,
+        sentence_tokens=layout.sentence_tokens,
+        paragraph=layout.paragraph,
+        start=layout.start,
+        end=layout.end,
+        document_sentences=layout.document_sentences,
+        normalized=tuple((d, p, text) for (d, p), text in layout.normalized.items()),
+    )
+    return [document.content_hash for document in index.documents], analysis

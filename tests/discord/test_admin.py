@@ -148,7 +148,7 @@ async def test_an_unexpected_reload_error_is_logged_and_the_old_corpus_keeps_ans
 ) -> None:
     version = world.env.bot.index.version
 
-    def failing_load(settings, progress=None):
+    def failing_load(settings, progress=None, previous=None):
         raise RuntimeError("a bug in loading")
 
     monkeypatch.setattr(client_module, "load_index", failing_load)
@@ -172,9 +172,9 @@ async def test_questions_during_a_slow_reload_are_answered_from_the_old_index(
     old_version = bot.index.version
     release = threading.Event()
 
-    def slow_load(settings, progress=None):  # runs in the reload's worker thread
+    def slow_load(settings, progress=None, previous=None):  # runs in the reload's worker thread
         release.wait(timeout=10)
-        return load_index(settings, progress)
+        return load_index(settings, progress, previous)
 
     monkeypatch.setattr(client_module, "load_index", slow_load)
     for path in folder.glob("*.md"):
