@@ -87,26 +87,27 @@ class FoundFile:
     """A file to read: where it is, its path relative to the corpus folder (with "/"),
     and its status (size, modification time) when it was listed."""
 
-    path: Path
+    path: str
     relative: str
     status: os.stat_result
 
 
-def _file_status(path: Path, name: str, resolved_root: Path) -> os.stat_result | str:
-    """A file's status, or why it is passed over. One system call for a regular file: a
-    corpus of many files is listed again at every reload."""
+def _file_status(path: str, name: str, resolved_root: Path) -> os.stat_result | str:
+    """A file's status, or why it is passed over. One system call for a regular file, and
+    no Path object: a corpus of many files is listed again at every reload."""
     problem = _name_problem(name, "file")
-    if problem is None and path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        problem = f"unsupported file type {path.suffix or '(none)'!r}"
+    suffix = os.path.splitext(name)[1]
+    if problem is None and suffix.lower() not in SUPPORTED_SUFFIXES:
+        problem = f"unsupported file type {suffix or '(none)'!r}"
     if problem is not None:
         return problem
     try:
-        status = path.lstat()
+        status = os.lstat(path)
         if stat.S_ISLNK(status.st_mode):
-            problem = _link_problem(path, resolved_root, is_link=True)
+            problem = _link_problem(Path(path), resolved_root, is_link=True)
             if problem is not None:
                 return problem
-            status = path.stat()
+            status = os.stat(path)
     except FileNotFoundError:  # a symlink whose target is gone
         return "not a regular file (or a broken symlink)"
     except OSError as error:
@@ -144,12 +145,12 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[FoundFile | Ski
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            path = base / name
-            status = _file_status(path, name, resolved_root)
+            file_path = os.path.join(folder, name)
+            status = _file_status(file_path, name, resolved_root)
             if isinstance(status, str):
                 yield SkippedFile(printable(prefix + name), status)
             else:
-                yield FoundFile(path, prefix + name, status)
+                yield FoundFile(file_path, prefix + name, status)
     yield from unlisted
 
 

@@ -117,12 +117,13 @@ def _load_file(
     found: FoundFile, max_article_bytes: int, cache: FileCache | None
 ) -> list[Document | SkippedFile]:
     """What one file holds, from the cache when it is unchanged."""
-    path, relative, size = found.path, found.relative, found.status.st_size
-    jsonl = path.suffix.lower() in JSONL_SUFFIXES
+    relative, size = found.relative, found.status.st_size
+    jsonl = found.relative.lower().endswith(tuple(JSONL_SUFFIXES))
     if cache is not None and (jsonl or size <= max_article_bytes):
         results = cache.unchanged(relative, size, found.status.st_mtime_ns)
         if results is not None:
             return results
+    path = Path(found.path)
     try:
         if jsonl:
             return _load_jsonl(path, relative, max_article_bytes, cache)

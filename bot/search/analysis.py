@@ -199,6 +199,8 @@ def select(analysis: Analysis, documents: Sequence[int]) -> Analysis:
     if list(documents) == list(range(analysis.documents)):
         return analysis
     chosen = np.asarray(documents, dtype=np.int64)
+    if len(chosen) and (np.diff(chosen) == 1).all():  # a run: slices, no index arrays
+        return _slice(analysis, int(chosen[0]), int(chosen[-1]) + 1)
     first, last = analysis.document_sentences[chosen], analysis.document_sentences[chosen + 1]
     sentences = _ranges(first, last)
     token_first = analysis.sentence_tokens[sentences]
@@ -217,6 +219,24 @@ def select(analysis: Analysis, documents: Sequence[int]) -> Analysis:
         end=analysis.end[sentences],
         document_sentences=np.concatenate([[0], np.cumsum(last - first)]).astype(np.int64),
         normalized=tuple(sorted(normalized)),
+    )
+
+
+def _slice(analysis: Analysis, begin: int, end: int) -> Analysis:
+    """Documents begin..end-1 of an analysis (see `select`)."""
+    first, last = (int(n) for n in analysis.document_sentences[[begin, end]])
+    token_first, token_last = (int(n) for n in analysis.sentence_tokens[[first, last]])
+    return Analysis(
+        vocabulary=analysis.vocabulary,
+        tokens=analysis.tokens[token_first:token_last],
+        sentence_tokens=analysis.sentence_tokens[first : last + 1] - token_first,
+        paragraph=analysis.paragraph[first:last],
+        start=analysis.start[first:last],
+        end=analysis.end[first:last],
+        document_sentences=analysis.document_sentences[begin : end + 1] - first,
+        normalized=tuple(
+            (d - begin, p, text) for d, p, text in analysis.normalized if begin <= d < end
+        ),
     )
 
 

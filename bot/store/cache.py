@@ -29,6 +29,7 @@ import hashlib
 import logging
 import shutil
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,7 +102,8 @@ one file changed rewrites one of them, not the whole corpus."""
 
 
 def _shard_of(relative: str) -> int:
-    return int(_sha256(relative)[:8], 16) % SHARDS
+    # CRC-32: stable across processes and cheap; asked once a file at every reload.
+    return zlib.crc32(relative.encode("utf-8", "surrogateescape")) % SHARDS
 
 
 class CorpusCache:
@@ -178,8 +180,10 @@ class CorpusCache:
 
     def _reuse(self, relative: str, stored: StoredFile) -> list[Document | SkippedFile]:
         self.stats.files_from_cache += 1
-        size, mtime_ns = self._seen.get(relative, (stored.size, stored.mtime_ns))
-        self._loaded[relative] = StoredFile(stored.digest, stored.results, size, mtime_ns)
+        seen = self._seen.get(relative)
+        if seen is not None and seen != (stored.size, stored.mtime_ns):
+            stored = StoredFile(stored.digest, stored.results, *seen)
+        self._loaded[relative] = stored
         return stored.results
 
     def reuse(self, files: FileResults, started_ns: int) -> None:
