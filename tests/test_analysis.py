@@ -3,6 +3,7 @@ without changing a term, and an index that keeps no Python object per sentence."
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import itertools
 from collections.abc import Callable
@@ -54,6 +55,14 @@ def test_analysis_in_worker_processes_is_identical_to_in_process(
     in_process = analyse_documents(documents, workers=1)
     in_workers = analyse_documents(documents, workers=2)
     assert_identical(in_workers, in_process)
+
+
+def test_analysis_from_a_thread_is_identical_too(documents: list[Document]) -> None:
+    # The bot analyses from a thread, beside the event loop: then the workers are not
+    # forked but started afresh; they must still give the same analysis.
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        in_workers = thread.submit(analyse_documents, documents, workers=2).result()
+    assert_identical(in_workers, analyse_documents(documents, workers=1))
 
 
 def test_analysis_matches_splitting_and_terms(documents: list[Document]) -> None:

@@ -16,6 +16,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 from array import array
 from collections.abc import Sequence
@@ -306,7 +307,8 @@ def _start_method() -> str:
     loads corpora from a thread) can leave the child waiting on a lock a vanished
     thread held, so then each worker starts afresh (spawn), which costs an interpreter
     start and imports per worker."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+    # Linux only: macOS offers fork, but its system libraries are not safe to fork.
+    if threading.active_count() == 1 and sys.platform.startswith("linux"):
         return "fork"
     return "spawn"
 
