@@ -516,10 +516,13 @@ def test_a_reload_starts_from_the_last_load_in_memory(settings: Settings, corpus
 
 def test_a_reload_that_changed_nothing_keeps_the_index(settings: Settings) -> None:
     first = load_index(settings)
+    shutil.rmtree(settings.cache_dir)  # the index can only come from `first`
     again = load_index(settings, previous=first)
     assert again.cache is not None and again.cache.index_from_cache
     assert again.cache.documents_analysed == 0
     assert_same_index(again.index, first.index)
+    cold = load_index(settings)  # and the cache holds it again
+    assert cold.cache is not None and cold.cache.index_from_cache
 
 
 def test_a_reload_with_another_article_limit_reads_the_files_again(settings: Settings) -> None:

@@ -91,6 +91,11 @@ class FoundFile:
     relative: str
     status: os.stat_result
 
+    @property
+    def suffix(self) -> str:
+        """Its suffix, lower case (".md", ".jsonl")."""
+        return os.path.splitext(self.relative)[1].lower()
+
 
 def _file_status(path: str, name: str, resolved_root: Path) -> os.stat_result | str:
     """A file's status, or why it is passed over. One system call for a regular file, and

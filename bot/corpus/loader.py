@@ -1,4 +1,5 @@
-"""Loading a corpus folder: every file read once, bad ones skipped, repeats kept once."""
+"""Loading a corpus folder: every file read at most once (a changed JSON Lines file twice,
+to hash it before parsing it), bad ones skipped, repeats kept once."""
 
 from __future__ import annotations
 
@@ -118,7 +119,7 @@ def _load_file(
 ) -> list[Document | SkippedFile]:
     """What one file holds, from the cache when it is unchanged."""
     relative, size = found.relative, found.status.st_size
-    jsonl = found.relative.lower().endswith(tuple(JSONL_SUFFIXES))
+    jsonl = found.suffix in JSONL_SUFFIXES
     if cache is not None and (jsonl or size <= max_article_bytes):
         results = cache.unchanged(relative, size, found.status.st_mtime_ns)
         if results is not None:
@@ -133,7 +134,7 @@ def _load_file(
     digest = hashlib.sha256(data).hexdigest()
     results = cache.lookup(relative, digest) if cache is not None else None
     if results is None:
-        results = parse_text_file(data, relative, path.suffix.lower())
+        results = parse_text_file(data, relative, found.suffix)
         if cache is not None:
             cache.store(relative, digest, results)
     return results

@@ -2,8 +2,9 @@
 
 Splitting, tokenizing and stemming cost far more than building the index
 from their results, so their output is an `Analysis`: numpy arrays and one
-vocabulary, no per-sentence Python objects. The cache (`bot.store.cache`) stores it per
-corpus file, the index build (`bot.search.index`) turns it into postings.
+vocabulary, no per-sentence Python objects. The index build (`bot.search.index`) turns
+it into postings, and the index keeps it (`bot.search.sentences.Layout`), so a rebuild
+takes each unchanged document's analysis from the last index.
 
 A large corpus is analysed in worker processes, one chunk of documents each, so
 both cores work; the merged result is identical to analysing in-process (the

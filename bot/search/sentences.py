@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus import Document
+from bot.search.analysis import Analysis
 from bot.search.analyzer import split_sentences
 
 
@@ -54,6 +55,20 @@ class Layout:
     `tokens[sentence_tokens[s]:sentence_tokens[s + 1]]`, in order."""
     vocabulary: tuple[str, ...]
     """By term id: the term."""
+
+    def analysis(self) -> Analysis:
+        """The analysis the layout was made from (`bot.search.index.assemble`), without
+        copying an array: what a rebuild takes unchanged documents from."""
+        return Analysis(
+            vocabulary=self.vocabulary,
+            tokens=self.tokens,
+            sentence_tokens=self.sentence_tokens,
+            paragraph=self.paragraph,
+            start=self.start,
+            end=self.end,
+            document_sentences=self.document_sentences,
+            normalized=tuple((d, p, text) for (d, p), text in self.normalized.items()),
+        )
 
     def sentences_at(
         self, documents: Sequence[Document], numbers: npt.NDArray[np.integer[Any]]

@@ -109,33 +109,33 @@ def _index(
     (only documents whose text was never analysed are analysed), then stored."""
     documents = corpus.documents
     analyzer = default_analyzer()
-    key = cache.index_key(documents)
-    if previous is not None and cache.index_key(previous.documents) == key:
-        # A reload that changed no document: the same index, scored with today's settings.
+
+    def served(snapshot: IndexSnapshot) -> Index:
         cache.stats.index_from_cache = True
-        snapshot = previous.snapshot()
         progress.advance(sentences=len(snapshot.layout.paragraph))
-        if not cache.has_index():  # the cache folder was emptied meanwhile: keep it again
-            cache.save_index(key, documents, *snapshot.to_arrays())
         return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
+
+    key = cache.index_key(documents)
     # The last index holds the analysis of every document it was built from: only the
     # documents it does not hold are analysed.
     held: tuple[list[str], Analysis] | None = None
     if previous is not None:
+        if cache.index_key(previous.documents) == key:  # a reload that changed no document
+            snapshot = previous.snapshot()
+            if not cache.has_index():  # the cache folder was emptied meanwhile: keep it again
+                cache.save_index(key, documents, *snapshot.to_arrays())
+            return served(snapshot)
         held = _analysis_of(previous)
-    else:
-        stored = cache.read_index()
-        if stored is not None and stored[0].get("key") == key:
+    elif (stored := cache.read_index()) is not None:
+        if stored[0].get("key") != key:
+            held = cache.analysis_of(stored)
+        else:
             try:
                 snapshot = IndexSnapshot.from_arrays(*stored, documents, params)
             except _MISFIT as problem:
                 cache.reject_index(f"does not fit its documents: {problem!r}")
             else:
-                cache.stats.index_from_cache = True
-                progress.advance(sentences=len(snapshot.layout.paragraph))
-                return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
-        elif stored is not None:
-            held = cache.analysis_of(stored)
+                return served(snapshot)
         del stored
     progress.begin("analysing")
     analysis = cache.analyse(documents, held=held, workers=workers, progress=progress)
@@ -149,15 +149,5 @@ def _index(
 
 def _analysis_of(index: Index) -> tuple[list[str], Analysis]:
     """The content hashes of an index's documents and their analysis, which it holds."""
-    layout = index.snapshot().layout
-    analysis = Analysis(
-        vocabulary=layout.vocabulary,
-        tokens=layout.tokens,
-        sentence_tokens=layout.sentence_tokens,
-        paragraph=layout.paragraph,
-        start=layout.start,
-        end=layout.end,
-        document_sentences=layout.document_sentences,
-        normalized=tuple((d, p, text) for (d, p), text in layout.normalized.items()),
-    )
-    return [document.content_hash for document in index.documents], analysis
+    hashes = [document.content_hash for document in index.documents]
+    return hashes, index.snapshot().layout.analysis()
