@@ -14,7 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.corpus import Corpus, Document
-from bot.search.analysis import Analysis, _chunks, analyse, analyse_documents, merge, select
+from bot.search.analysis import (
+    Analysis,
+    _chunks,
+    analyse,
+    analyse_documents,
+    gather,
+    merge,
+    select,
+)
 from bot.search.analyzer import normalize, terms
 from bot.search.index import build_index, split_document
 
@@ -109,6 +117,33 @@ def test_merge_and_select_keep_every_sentences_terms(
     picked = select(whole, chosen)
     assert term_lists(picked) == term_lists(merge([analyse([paragraph_lists[d] for d in chosen])]))
     assert_identical(merge([picked]), merge([analyse([paragraph_lists[d] for d in chosen])]))
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["Alpha beta.", "Gamma rose. Delta fell.", "Zeta.", "It is."])),
+        min_size=1,
+        max_size=6,
+    ),
+    st.data(),
+)
+def test_a_reload_that_replaces_some_documents_gives_a_fresh_analysis(
+    paragraph_lists: list[list[str]], data: st.DataObject
+) -> None:
+    # As a reload gathers them: the last analysis (sorted vocabulary) for the documents it
+    # holds, a fresh one for those that changed, which may bring terms it lacks or leave
+    # some of its terms unused.
+    last = merge([analyse(paragraph_lists)])
+    texts = ["Alpha beta.", "Omega came. Beta left.", "Zeta.", "New terms arrive."]
+    changed = data.draw(st.lists(st.integers(0, len(paragraph_lists) - 1), unique=True))
+    now = [
+        [data.draw(st.sampled_from(texts))] if d in changed else paragraphs
+        for d, paragraphs in enumerate(paragraph_lists)
+    ]
+    fresh = analyse([now[d] for d in changed])
+    sources = [(fresh, changed.index(d)) if d in changed else (last, d) for d in range(len(now))]
+    assert_identical(gather(sources), merge([analyse(now)]))
 
 
 @given(st.lists(st.integers(0, 50), min_size=1, max_size=60), st.integers(1, 12))

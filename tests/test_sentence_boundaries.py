@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.search.analyzer import normalize, sentence_spans
+from bot.search.analyzer import default_analyzer, normalize, sentence_spans
 
 BOUNDARIES = Path(__file__).parent / "data" / "sentence_boundaries.jsonl"
 CORPUS = Path(__file__).parent.parent / "corpus"
@@ -85,3 +87,74 @@ def test_splitting_time_is_linear_in_the_paragraphs_length(make: Callable[[int],
     assert sentences and sentences[-1][1] <= len(large)
     ratio = _cpu_seconds(sentence_spans, large) / max(_cpu_seconds(sentence_spans, small), 1e-4)
     assert ratio < 32, f"1 MB took {ratio:.1f} times as long as 128 KB"
+
+
+# Paragraphs where a sentence end hides inside the last word or needs no space after it.
+_ONE_SENTENCE_EDGES = [
+    "",
+    "   ",
+    "12.",
+    "...",
+    "He won.",
+    'She said: "We will."',
+    "The prize was $20,000.:245",
+    'I came."Yes',
+    "Is it (really)?!",
+    "Wait\u2026 what",
+    "Costs rose 2.5 percent",
+    ". \u2026",
+    '.".',
+]
+
+
+@pytest.mark.parametrize("paragraph", _ONE_SENTENCE_EDGES)
+def test_the_one_sentence_shortcut_agrees_with_punkt_on_edge_cases(paragraph: str) -> None:
+    splitter = default_analyzer().splitter
+    assert splitter.spans(paragraph) == splitter.punkt_spans(paragraph)
+
+
+def test_the_one_sentence_shortcut_agrees_with_punkt_on_the_labelled_set() -> None:
+    splitter = default_analyzer().splitter
+    for paragraph, _ in labelled():
+        assert splitter.spans(paragraph) == splitter.punkt_spans(paragraph), paragraph
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Gen.",
+                "U.S.",
+                "said",
+                "He",
+                "the",
+                "war",
+                ".",
+                "?",
+                "!",
+                '"',
+                "'",
+                ")",
+                "(",
+                ":",
+                "2.5",
+                "12.",
+                "\u2026",
+                "Dr.",
+                "end.",
+                'it."',
+                "x?!",
+                "A.",
+                "b",
+                "*",
+            ]
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([" ", "", "  "]),
+)
+def test_the_one_sentence_shortcut_agrees_with_punkt(pieces: list[str], gap: str) -> None:
+    paragraph = gap.join(pieces)
+    splitter = default_analyzer().splitter
+    assert splitter.spans(paragraph) == splitter.punkt_spans(paragraph)

@@ -94,14 +94,21 @@ class FoundFile:
     @property
     def suffix(self) -> str:
         """Its suffix, lower case (".md", ".jsonl")."""
-        return os.path.splitext(self.relative)[1].lower()
+        return _suffix(self.relative.rpartition("/")[2]).lower()
+
+
+def _suffix(name: str) -> str:
+    """A file name's suffix as `os.path.splitext` finds it (names that start with a dot
+    are passed over before this), without its cost for every file of a large corpus."""
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 else ""
 
 
 def _file_status(path: str, name: str, resolved_root: Path) -> os.stat_result | str:
     """A file's status, or why it is passed over. One system call for a regular file, and
     no Path object: a corpus of many files is listed again at every reload."""
     problem = _name_problem(name, "file")
-    suffix = os.path.splitext(name)[1]
+    suffix = _suffix(name)
     if problem is None and suffix.lower() not in SUPPORTED_SUFFIXES:
         problem = f"unsupported file type {suffix or '(none)'!r}"
     if problem is not None:
@@ -147,10 +154,11 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[FoundFile | Ski
                 dirnames.remove(name)
                 yield SkippedFile(printable(path.relative_to(root).as_posix()), problem)
         prefix = "" if base == root else base.relative_to(root).as_posix() + "/"
+        inside = os.path.join(folder, "")
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
-            file_path = os.path.join(folder, name)
+            file_path = inside + name
             status = _file_status(file_path, name, resolved_root)
             if isinstance(status, str):
                 yield SkippedFile(printable(prefix + name), status)

@@ -13,9 +13,11 @@ vocabulary is sorted, so term ids do not depend on how the work was cut).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import multiprocessing
+import operator
 import os
 import sys
 import threading
@@ -144,12 +146,7 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
     """The parts one after the other, with one sorted vocabulary of the terms they use."""
     # Parts taken from one analysis share its vocabulary: each distinct one is mapped once.
     vocabularies = {id(part.vocabulary): part.vocabulary for part in parts}
-    vocabulary = sorted(set().union(*vocabularies.values()))
-    term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
-    mappings = {
-        key: np.fromiter((term_ids[term] for term in terms), dtype=np.int32, count=len(terms))
-        for key, terms in vocabularies.items()
-    }
+    vocabulary, mappings = _united(vocabularies)
     tokens = []
     sentence_tokens = [np.zeros(1, dtype=np.int64)]
     document_sentences = [np.zeros(1, dtype=np.int64)]
@@ -157,7 +154,7 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
     token_base = sentence_base = document_base = 0
     for part in parts:
         mapping = mappings[id(part.vocabulary)]
-        tokens.append(mapping[part.tokens] if len(part.tokens) else part.tokens)
+        tokens.append(part.tokens if mapping is None else mapping.take(part.tokens))
         sentence_tokens.append(part.sentence_tokens[1:] + token_base)
         document_sentences.append(part.document_sentences[1:] + sentence_base)
         normalized.extend((d + document_base, p, text) for d, p, text in part.normalized)
@@ -183,8 +180,40 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
     )
 
 
+def _united(
+    vocabularies: dict[int, tuple[str, ...]],
+) -> tuple[Sequence[str], dict[int, Int32Array | None]]:
+    """One sorted vocabulary holding every term of `vocabularies` (by key), and the map of
+    each one's term ids to ids in it (None: the same ids).
+
+    A reload merges the last index's sorted vocabulary with the few terms of changed
+    documents: then that one is kept as it is when it holds them all, or merged with the
+    few it lacks, and its documents' tokens are not mapped when their ids stay."""
+    if not vocabularies:
+        return (), {}
+    largest = max(vocabularies, key=lambda key: len(vocabularies[key]))
+    base = vocabularies[largest]
+    if all(map(operator.lt, base, base[1:])):  # sorted: the vocabulary of a merge
+        known = frozenset(base)
+        extra = {term for key, terms in vocabularies.items() if key != largest for term in terms}
+        extra.difference_update(known)
+        vocabulary: Sequence[str] = list(heapq.merge(base, sorted(extra))) if extra else base
+    else:
+        vocabulary = sorted(set().union(*vocabularies.values()))
+    term_ids: dict[str, int] | None = None
+    mappings: dict[int, Int32Array | None] = {}
+    for key, terms in vocabularies.items():
+        if terms is vocabulary:
+            mappings[key] = None
+            continue
+        if term_ids is None:
+            term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
+        mappings[key] = np.fromiter(map(term_ids.__getitem__, terms), np.int32, len(terms))
+    return vocabulary, mappings
+
+
 def _concatenate(arrays: Sequence[npt.NDArray[np.int32]], dtype: type[np.int32]) -> Int32Array:
-    return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype=dtype)
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype=dtype)
 
 
 def _ranges(starts: Int64Array, ends: Int64Array) -> Int64Array:

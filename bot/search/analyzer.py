@@ -176,16 +176,21 @@ class Analyzer:
         wording_terms = frozenset(self.terms(normalize(wording))) if wording else frozenset()
         return Query.of(question, self.terms(question), kind, wording_terms, weigh)
 
+    @property
+    def splitter(self) -> SentenceSplitter:
+        """Its sentence splitter (the stop words are the words that may start a sentence
+        after an abbreviation), made when first needed."""
+        if self._splitter is None:
+            self._splitter = SentenceSplitter(self.stop_words)
+        return self._splitter
+
     def sentence_spans(self, paragraph: str) -> list[tuple[int, int]]:
         """Where each sentence of an already normalized paragraph starts and ends (see
-        `bot.search.splitter`; the stop words are the words that may start a sentence
-        after an abbreviation).
+        `splitter`).
 
         `[paragraph[a:b] for a, b in sentence_spans(paragraph)]` are its sentences.
         """
-        if self._splitter is None:
-            self._splitter = SentenceSplitter(self.stop_words)
-        return self._splitter.spans(paragraph)
+        return self.splitter.spans(paragraph)
 
     def split_sentences(self, paragraph: str) -> list[str]:
         """Split one paragraph of news prose into sentences.

@@ -112,13 +112,19 @@ class Postings:
         """
         if size <= 0 or len(tokens) == 0:
             raise ValueError("BM25 needs at least one term to index")
-        # A stable sort by term keeps each term's units in order (owners never decrease),
-        # so a unit that holds a term twice is two neighbours. Sorting positions rather
-        # than (term, unit) keys holds a third of the memory at the peak.
+        # Sorted by (term, unit), each term's units are in order and a unit that holds a
+        # term twice is two neighbours. The pair is one 64-bit key, term above unit: a
+        # sort of values is several times faster than a stable sort of positions, and
+        # the low half of each sorted key is its unit.
         count = len(tokens)
         by_term = np.zeros(len(vocabulary) + 1, dtype=np.int64)
         np.cumsum(np.bincount(tokens, minlength=len(vocabulary)), out=by_term[1:])
-        units = owners.take(np.argsort(tokens, kind="stable"))
+        keys = tokens.astype(np.int64)
+        keys <<= 32
+        keys |= owners
+        keys.sort()
+        units = keys.astype(np.int32)  # the low 32 bits
+        del keys
         first = np.empty(count, dtype=bool)
         first[0] = True
         np.not_equal(units[1:], units[:-1], out=first[1:])

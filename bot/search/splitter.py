@@ -19,6 +19,11 @@ from collections.abc import Iterable
 from nupunkt.models import load_default_model
 
 _LIST_NUMBER = re.compile(r"\d{1,3}\.")
+# Punkt ends sentences only at these characters.
+_ENDS = ".?!\u2026"
+_SENTENCE_END = re.compile(f"[{_ENDS}]")
+# What may follow the last sentence's end: closing quotes and brackets.
+_CLOSERS = "\"')]}*"
 
 
 class SentenceSplitter:
@@ -36,6 +41,17 @@ class SentenceSplitter:
 
     def spans(self, paragraph: str) -> list[tuple[int, int]]:
         """Where each sentence of `paragraph` starts and ends, without surrounding spaces."""
+        if _SENTENCE_END.search(paragraph.rstrip().rstrip(_CLOSERS).rstrip(_ENDS)) is None:
+            # No sentence end but at the very end: one sentence, found without Punkt. Most
+            # news paragraphs are one sentence (tests/test_sentence_boundaries.py checks
+            # that both ways agree).
+            start, end = len(paragraph) - len(paragraph.lstrip()), len(paragraph.rstrip())
+            return [(start, end)] if start < end else []
+        return self.punkt_spans(paragraph)
+
+    def punkt_spans(self, paragraph: str) -> list[tuple[int, int]]:
+        """`spans` as Punkt alone finds them, without the one-sentence shortcut (the same
+        spans, slower)."""
         spans: list[tuple[int, int]] = []
         carried: int | None = None  # the start of a list number waiting for its sentence
         for _, (a, b) in self._punkt.tokenize_with_spans(paragraph):

@@ -34,6 +34,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from bot.corpus import READER_VERSION, Document, SkippedFile
 from bot.progress import Progress
 from bot.search.analysis import Analysis, analyse_documents, analyzer_version, gather
@@ -299,13 +301,10 @@ class CorpusCache:
                 if at is not None:
                     sources[position] = (analysis, at)
         missing = [position for position, source in enumerate(sources) if source is None]
-        if progress is not None:
-            progress.advance(
-                sentences=sum(
-                    int(analysis.document_sentences[at + 1] - analysis.document_sentences[at])
-                    for analysis, at in filter(None, sources)
-                )
-            )
+        if progress is not None and held is not None:
+            reused = np.fromiter((at for _, at in filter(None, sources)), np.int64)
+            sizes = np.diff(held[1].document_sentences)
+            progress.advance(sentences=int(sizes.take(reused).sum()))
         if missing:
             fresh = analyse_documents(
                 [documents[p] for p in missing], workers=workers, progress=progress
