@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.corpus import CorpusError, SkippedFile
-from bot.pipeline import LoadedCorpus, ask, bm25_params, load_index
+from bot.pipeline import LoadedCorpus, ask, bm25_params, load_index, verify_cache
 from bot.progress_display import shown
 from bot.render import answer_to_json, render_text
 from bot.settings import (
@@ -289,6 +289,9 @@ def _check(loaded: LoadedSettings, out: TextIO, *, verify_scores: bool = False) 
     print(f"settings: {status} (corpus_dir = {settings.corpus_dir})", file=out)
     for warning in loaded.warnings:
         print(f"settings: {warning}", file=out)
+    damage = verify_cache(settings) if verify_scores else None
+    if damage is not None:
+        print(f"cache: the stored index is damaged ({damage}); building it again", file=out)
     try:
         corpus = _load_showing_progress(settings)
     except CorpusError as error:
@@ -303,7 +306,7 @@ def _check(loaded: LoadedSettings, out: TextIO, *, verify_scores: bool = False) 
         f"({corpus.seconds:.2f} s)",
         file=out,
     )
-    problems = bool(corpus.corpus.skipped or loaded.warnings)
+    problems = bool(corpus.corpus.skipped or loaded.warnings or damage)
     if verify_scores:
         from bot.search.verify import sample_questions, verify
 

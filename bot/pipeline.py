@@ -82,6 +82,13 @@ def load_index(
     return LoadedCorpus(loaded.corpus, loaded.index, seconds, stats, loaded)
 
 
+def verify_cache(settings: Settings) -> str | None:
+    """Why the stored index of `settings.corpus_dir` is damaged, checked whole (it is then
+    removed and built again at the next load), or None: `check --verify`'s full check."""
+    store = CorpusStore(settings.corpus_dir, settings.cache_dir)
+    return store.verify(max_article_bytes=settings.max_article_bytes)
+
+
 def ask(index: Index, question: str, settings: Settings, *, k: int | None = None) -> Answer:
     """Answer one question with the limits and thresholds from settings."""
     return answer_question(

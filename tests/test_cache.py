@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pytest
 
 import bot.store.cache
+from bot.cli import main
 from bot.corpus import READER_VERSION, load_corpus
 from bot.pipeline import LoadedCorpus, bm25_params, load_index
 from bot.search.index import Index, Ranking, build_index
@@ -229,6 +230,8 @@ def damage(path: Path, how: str) -> None:
     data = bytearray(path.read_bytes())
     if how == "flip":
         data[len(data) // 2] ^= 0x40
+    elif how == "header":  # a byte of the JSON header, after magic, length and checksum
+        data[8 + 8 + 32 + 5] ^= 0x01
     elif how == "truncate":
         del data[len(data) // 3 :]
     elif how == "empty":
@@ -238,8 +241,14 @@ def damage(path: Path, how: str) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("how", ["flip", "truncate", "empty", "magic"])
-@pytest.mark.parametrize("which", ["index.bin", "parsed/*.bin"])
+@pytest.mark.parametrize(
+    ("which", "how"),
+    [
+        *[("parsed/*.bin", how) for how in ["flip", "truncate", "empty", "magic", "header"]],
+        # The index is mapped, not read: a start checks its header and size, not every byte.
+        *[("index.bin", how) for how in ["truncate", "empty", "magic", "header"]],
+    ],
+)
 def test_a_damaged_cache_file_is_detected_logged_ignored_and_rebuilt(
     settings: Settings, caplog: pytest.LogCaptureFixture, which: str, how: str
 ) -> None:
@@ -389,6 +398,38 @@ def test_the_caches_of_corpus_folders_that_are_gone_are_removed(
     assert remaining == sorted(
         [cache_folder(Settings(corpus_dir=corpus_dir, cache_dir=cache_dir)).name, "not-ours"]
     )
+
+
+def test_damage_inside_the_mapped_index_is_found_by_the_full_check_and_rebuilt(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cold = load_index(settings)
+    path = cache_folder(settings) / "index.bin"
+    damage(path, "flip")
+    load_index(settings)  # a start checks the header and every position it follows, not all
+    monkeypatch.chdir(settings.corpus_dir.parent)
+    monkeypatch.setenv("CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("CACHE_DIR", str(settings.cache_dir))
+    assert main(["check", "--verify"]) == 1
+    said = capsys.readouterr().out
+    assert "cache: the stored index is damaged (checksum mismatch" in said
+    again = load_index(settings)
+    assert again.cache is not None and again.cache.index_from_cache  # built again by check
+    assert_same_index(again.index, cold.index)
+    assert main(["check", "--verify"]) == 0
+
+
+def test_a_stored_index_is_mapped_and_its_scores_are_not_worked_out_again(
+    settings: Settings,
+) -> None:
+    cold = load_index(settings)
+    warm = load_index(settings)
+    impact = warm.index.snapshot().sentence_postings.impact
+    assert not impact.flags.writeable  # a view of the mapped file, shared between processes
+    np.testing.assert_array_equal(impact, cold.index.snapshot().sentence_postings.impact)
+    other = settings.model_copy(update={"bm25_k1": 1.2})
+    rescored = load_index(other)  # other parameters: worked out again, and right
+    assert_same_index(rescored.index, fresh(other))
 
 
 # --- a damaged cache only ever costs time ---------------------------------------------------

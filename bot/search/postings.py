@@ -51,6 +51,8 @@ class Postings:
     (tf + k1 * (1 - b + b * length / average length)), exactly as rank-bm25 computes it."""
     lengths: npt.NDArray[np.int32]
     """By unit: how many terms it has."""
+    params: BM25Params
+    """What the contributions were worked out with."""
 
     @classmethod
     def from_postings(
@@ -94,6 +96,7 @@ class Postings:
             frequencies=frequencies,
             impact=impact,
             lengths=lengths,
+            params=params,
         )
 
     @classmethod

@@ -43,6 +43,10 @@ def decode_vocabulary(array: npt.NDArray[np.uint8]) -> tuple[str, ...]:
     return tuple(text.split("\n")) if text else ()
 
 
+def _params_key(params: BM25Params) -> list[float]:
+    return [params.k1, params.b, params.epsilon]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class IndexSnapshot:
     """The arrays of an index (`bot.search.index.Index.snapshot`), from which
@@ -68,8 +72,22 @@ class IndexSnapshot:
             arrays[f"sentence_{name}"] = getattr(self.sentence_postings, name)
             if self.paragraph_postings is not None:
                 arrays[f"paragraph_{name}"] = getattr(self.paragraph_postings, name)
+        # The scores too, with the parameters they were worked out with: a start with the
+        # same parameters maps them from the file instead of working them out again.
+        for prefix, postings in (
+            ("sentence", self.sentence_postings),
+            ("paragraph", self.paragraph_postings),
+        ):
+            if postings is not None:
+                arrays[f"{prefix}_idf"] = postings.idf
+                arrays[f"{prefix}_impact"] = postings.impact
         normalized = [[d, p, text] for (d, p), text in layout.normalized.items()]
-        return {"documents": self.documents, "normalized": normalized}, arrays
+        meta = {
+            "documents": self.documents,
+            "normalized": normalized,
+            "bm25": _params_key(self.sentence_postings.params),
+        }
+        return meta, arrays
 
     @classmethod
     def from_arrays(
@@ -88,13 +106,27 @@ class IndexSnapshot:
 
         def postings(prefix: str) -> Postings:
             indptr, found, frequencies, lengths = (arrays[f"{prefix}_{n}"] for n in _POSTINGS)
-            if len(indptr) != len(vocabulary) + 1 or int(indptr[-1]) != len(found):
+            # Every position the search kernel follows is checked to lie inside its array:
+            # a mapped index is not checksummed whole at start (see bot.store.container).
+            if (
+                len(indptr) != len(vocabulary) + 1
+                or int(indptr[0]) != 0
+                or int(indptr[-1]) != len(found)
+                or bool((np.diff(indptr) < 0).any())
+            ):
                 raise ValueError(f"{prefix} postings do not fit the vocabulary")
-            if len(found) != len(frequencies) or (len(found) and int(found.max()) >= len(lengths)):
+            if len(found) != len(frequencies) or (
+                len(found) and (int(found.max()) >= len(lengths) or int(found.min()) < 0)
+            ):
                 raise ValueError(f"{prefix} postings do not fit the documents")
-            return Postings.from_postings(
-                vocabulary, indptr, found, frequencies, lengths=lengths, params=params
-            )
+            impact, idf = arrays.get(f"{prefix}_impact"), arrays.get(f"{prefix}_idf")
+            if impact is None or idf is None or meta.get("bm25") != _params_key(params):
+                return Postings.from_postings(
+                    vocabulary, indptr, found, frequencies, lengths=lengths, params=params
+                )
+            if len(impact) != len(found) or len(idf) != len(vocabulary):
+                raise ValueError(f"{prefix} scores do not fit the postings")
+            return Postings(vocabulary, idf, indptr, found, frequencies, impact, lengths, params)
 
         sentence_bm25 = postings("sentence")
         paragraph_bm25 = postings("paragraph") if "paragraph_indptr" in arrays else None
@@ -105,6 +137,10 @@ class IndexSnapshot:
         last_paragraph = (
             int(paragraph_of[-1]) if paragraph_of is not None else sentence_bm25.size - 1
         )
+        if paragraph_of is not None and len(paragraph_of) and (
+            int(paragraph_of.min()) < 0 or int(paragraph_of.max()) != last_paragraph
+        ):
+            raise ValueError("paragraphs do not fit the sentences")
         sentences = len(layout.paragraph)
         tokens = layout.tokens
         fits = (

@@ -19,7 +19,10 @@ file reader's `bot.corpus.READER_VERSION`, and the version the analyzer declares
 `bot.search.analyzer.Analyzer.VERSION`, with its stop words and the nupunkt and PyStemmer
 versions; see `bot.search.analysis.analyzer_version`) and a SHA-256 of its contents (the
 container, `bot.store.container`). A file that does not check out (damaged,
-truncated, stale) is logged, ignored and rebuilt, never trusted.
+truncated, stale) is logged, ignored and rebuilt, never trusted. The index is mapped
+into memory, not read, so that processes sharing the cache share its memory: a start
+checks its header, size and every position the search follows; `check --verify` checks
+it whole.
 """
 
 from __future__ import annotations
@@ -44,7 +47,9 @@ from bot.store.container import (
     Arrays,
     CacheProblem,
     Meta,
+    map_container,
     read_container,
+    verify_container,
     write_container,
 )
 from bot.store.entries import (
@@ -52,8 +57,11 @@ from bot.store.entries import (
     StoredFile,
     decode_analysis,
     decode_files,
+    decode_hashes,
     encode_files,
+    encode_hashes,
 )
+from bot.store.sweep import mark_and_sweep
 
 log = logging.getLogger(__name__)
 
@@ -86,17 +94,6 @@ class CacheStats:
 # What reading a damaged or foreign cache file can raise: it is then ignored and rebuilt.
 _DAMAGE = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError)
 
-
-def _read_marker(path: Path) -> str | None:
-    """The corpus folder a cache's marker names (None: it has no marker); bytes that are
-    not UTF-8 are kept as surrogate escapes. Raises OSError when it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8", errors="surrogateescape")
-    except FileNotFoundError:
-        return None
-
-
-_CORPUS_MARKER = "corpus-folder.txt"  # in each corpus's cache: the folder it caches
 
 SHARDS = 64
 """The parsed files are kept in this many files, by a hash of their path: a reload after
@@ -214,7 +211,7 @@ class CorpusCache:
         """Keep the files of this load, rewriting only the shards where a file changed,
         came or went, and remove the caches of corpus folders that no longer exist (keyed
         by their path, they cannot be hit)."""
-        self._mark_and_sweep()
+        mark_and_sweep(self.folder, self.corpus_dir)
         stored = self._stored or {}
         self._stored = None
         shards: dict[int, FileResults] = {number: {} for number in range(SHARDS)}
@@ -255,29 +252,6 @@ class CorpusCache:
         except _DAMAGE as error:
             self._reject(path, f"unreadable entry: {error!r}")
             return {}
-
-    def _mark_and_sweep(self) -> None:
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            marker = self.folder / _CORPUS_MARKER
-            if _read_marker(marker) != str(self.corpus_dir):  # missing or damaged
-                marker.write_text(str(self.corpus_dir), encoding="utf-8", errors="surrogateescape")
-            siblings = list(self.folder.parent.iterdir())
-        except (OSError, ValueError) as error:
-            log.warning("cannot tidy the cache folder %s: %s", self.folder.parent, error)
-            return
-        for sibling in siblings:
-            source = sibling / _CORPUS_MARKER
-            try:
-                if sibling == self.folder or not source.is_file():
-                    continue  # not a corpus cache of ours: never touched
-                corpus = _read_marker(source)
-                if corpus is not None and Path(corpus).exists():
-                    continue
-            except (OSError, ValueError) as error:  # left alone: tidying is never worth a fault
-                log.warning("cannot read the cache marker %s: %s", source, error)
-                continue
-            shutil.rmtree(sibling, ignore_errors=True)
 
     # --- analyses ---------------------------------------------------------------------
 
@@ -320,7 +294,7 @@ class CorpusCache:
         (None, and the file rejected, when they do not fit together)."""
         meta, arrays = stored
         try:
-            hashes = [str(h) for h in meta["hashes"]]
+            hashes = decode_hashes(arrays["hashes"])
             analysis = decode_analysis(meta, arrays)
             if analysis.documents != len(hashes):
                 raise ValueError("document count does not match")
@@ -346,24 +320,38 @@ class CorpusCache:
         return self._index_path.is_file()
 
     def read_index(self) -> tuple[Meta, Arrays] | None:
-        """The last index built, checked (None: there is none, or it was rejected); it is
-        the index of documents whose `index_key` is its meta's "key"."""
-        return self._read(self._index_path, "index")
+        """The last index built (None: there is none, or it was rejected); it is the index
+        of documents whose `index_key` is its meta's "key". The file is mapped, not read:
+        processes that share the cache folder share its memory, and only its header is
+        checked (`verify_index` checks it whole)."""
+        return self._read(self._index_path, "index", mapped=True)
+
+    def verify_index(self) -> str | None:
+        """Why the stored index is damaged, checked whole (the file is then removed, to be
+        built again), or None when it is whole or there is none."""
+        try:
+            problem = verify_container(self._index_path)
+        except FileNotFoundError:
+            return None
+        if problem is not None:
+            self._reject(self._index_path, problem)
+        return problem
 
     def save_index(
         self, key: str, documents: Sequence[Document], meta: Meta, arrays: Arrays
     ) -> None:
-        hashes = [document.content_hash for document in documents]
-        self._write(self._index_path, "index", {**meta, "key": key, "hashes": hashes}, arrays)
+        hashes = encode_hashes([document.content_hash for document in documents])
+        self._write(self._index_path, "index", {**meta, "key": key}, {**arrays, "hashes": hashes})
 
     def reject_index(self, reason: str) -> None:
         self._reject(self._index_path, reason)
 
     # --- reading and writing ---------------------------------------------------------------
 
-    def _read(self, path: Path, kind: str) -> tuple[Meta, Arrays] | None:
+    def _read(self, path: Path, kind: str, *, mapped: bool = False) -> tuple[Meta, Arrays] | None:
         try:
-            return read_container(path, kind, code_version())
+            read = map_container if mapped else read_container
+            return read(path, kind, code_version())
         except FileNotFoundError:
             return None
         except CacheProblem as problem:

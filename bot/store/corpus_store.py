@@ -94,6 +94,11 @@ class CorpusStore:
             corpus, index, cache.stats, cache.files, cache.started_ns, max_article_bytes
         )
 
+    def verify(self, *, max_article_bytes: int) -> str | None:
+        """Why the stored index is damaged, checked whole (it is removed, to be built again
+        at the next load), or None. A load checks only its header (`CorpusCache.read_index`)."""
+        return CorpusCache.open(self.cache_dir, self.corpus_dir, max_article_bytes).verify_index()
+
 
 def _index(
     cache: CorpusCache,

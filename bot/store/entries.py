@@ -135,3 +135,15 @@ def decode_analysis(meta: Meta, arrays: Arrays) -> Analysis:
     if not consistent:
         raise ValueError("arrays do not fit together")
     return analysis
+
+
+def encode_hashes(hashes: list[str]) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    """Documents' content hashes (hexadecimal, which never holds a line break) as one
+    array: a large corpus's hashes stay out of the JSON header, which is read at every
+    start, and are decoded only when a rebuild needs them."""
+    return np.frombuffer("\n".join(hashes).encode("ascii"), dtype=np.uint8)
+
+
+def decode_hashes(array: np.ndarray[Any, Any]) -> list[str]:
+    text = array.tobytes().decode("ascii")
+    return text.split("\n") if text else []
