@@ -28,7 +28,8 @@ from bot.settings import (
     SettingsError,
     load_settings,
 )
-from bot.store.sqlite import Storage, StorageError
+from bot.store.database import sqlite_path
+from bot.store.storage import StorageError, open_storage, storage_url
 
 log = logging.getLogger(__name__)
 
@@ -346,11 +347,14 @@ def _index(loaded: LoadedSettings, out: TextIO) -> int:
 
 
 def _feedback(settings: Settings, action: str, *, as_json: bool, out: TextIO) -> int:
-    path = settings.database_path
-    if not path.exists():
-        return _fail(f"no feedback yet: {path} does not exist (the bot creates it)", EXIT_PROBLEMS)
     try:
-        storage = Storage.open(path, read_only=True)  # the bot may be running on it
+        url = storage_url(settings)
+        path = sqlite_path(url)
+        if path is not None and not path.exists():
+            return _fail(
+                f"no feedback yet: {path} does not exist (the bot creates it)", EXIT_PROBLEMS
+            )
+        storage = open_storage(url, read_only=True)  # the bot may be running on it
         try:
             if action == "export":
                 for record in storage.export():

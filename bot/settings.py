@@ -36,6 +36,8 @@ from pydantic_settings import (
 )
 from pydantic_settings import SettingsError as SourceError
 
+from bot.store.database import DEFAULT_DATABASE_PATH, resolve_database_url, sqlite_url
+
 CONFIG_FILE = Path("config/bot.toml")
 CONFIG_ENV_VAR = "NEWSQA_CONFIG"
 ENV_FILE = Path(".env")
@@ -82,8 +84,16 @@ class Settings(BaseSettings):
     """Answer a channel question in a thread made from it; follow-ups there are answered too."""
     more_passages: int = Field(default=6, ge=0, le=20)
     """How many further passages the "More" button can show."""
-    database_path: Path = Path("data/newsqa.sqlite3")
-    """SQLite file for answers shown and votes (created and migrated at start)."""
+    database_path: Path = DEFAULT_DATABASE_PATH
+    """The SQLite file of the default `database_url` (created and migrated at start)."""
+    database_url: str = Field(
+        default=sqlite_url(DEFAULT_DATABASE_PATH), validate_default=True, repr=False
+    )
+    """Where answers shown, votes and the users' hash salt are kept: `sqlite:///PATH` (a
+    file on this machine; four slashes for an absolute path) or
+    `postgresql://USER:PASSWORD@HOST:PORT/DATABASE` (a server that processes on many
+    machines share). Left at its default, database_path names the SQLite file; setting
+    both to different databases is an error. Its password is never shown."""
 
     # --- Corpus ----------------------------------------------------------
     corpus_dir: Path = Path("corpus")
@@ -134,6 +144,13 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             raise ValueError("must not be empty (write . for the working directory)")
         return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _one_database(cls, value: str, info: ValidationInfo) -> str:
+        if "database_path" not in info.data:  # an invalid database_path is reported
+            return value
+        return resolve_database_url(value, info.data["database_path"])
 
     @field_validator("shard_ids")
     @classmethod

@@ -5,8 +5,10 @@ tests/discord/conftest.py."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -65,3 +67,28 @@ def cache_outside_the_working_tree(
     session's temporary directory (tests of the cache itself pass their own). Tests that
     use `clean_env` see the default, relative to the directory they run in."""
     monkeypatch.setenv("CACHE_DIR", str(tmp_path_factory.getbasetemp() / "newsqa-cache"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database of the test's own, once for each backend: a SQLite file,
+    and a new schema (dropped after) in the PostgreSQL server that TEST_DATABASE_URL
+    names, as `.ci/postgres` sets it up. Without that variable the PostgreSQL run is
+    skipped, so README's test command needs no server; in CI (CI set) it fails instead."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'feedback.sqlite3'}"
+        return
+    server = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not server:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_DATABASE_URL is not set: CI runs these tests on PostgreSQL")
+        pytest.skip("no PostgreSQL server: set TEST_DATABASE_URL (bash .ci/postgres pytest)")
+    import psycopg
+
+    schema = f"test_{secrets.token_hex(6)}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in server else "?"
+    yield f"{server}{separator}options={quote(f'-c search_path={schema}')}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.settings import Settings
-from bot.store.sqlite import Storage, StoredPassage
+from bot.store.storage import Storage, StoredPassage
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTION = "who led the Chinese delegation?"

@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.discord import client
 from bot.pipeline import load_index
 from bot.settings import Settings
-from bot.store.sqlite import Storage
+from bot.store.storage import Storage
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -27,7 +27,7 @@ from bot.cli import main
 from bot.corpus import CorpusError
 from bot.discord.client import INVALID_TOKEN_MESSAGE, StartupError, run_bot
 from bot.settings import Settings
-from bot.store.sqlite import StorageError
+from bot.store.storage import StorageError
 
 REPO = Path(__file__).resolve().parents[1]
 GOOD_TOKEN = "good.token-for-the-local-server"

@@ -1,7 +1,9 @@
-"""Answers and votes in SQLite: toggling, reports, migration, and surviving a kill mid-write."""
+"""Answers and votes, in SQLite and in PostgreSQL alike: toggling, reports, migration, and
+surviving a kill mid-write."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -9,21 +11,40 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from bot.cli import main
+from bot.store.database import sqlite_path
 from bot.store.migrations import MIGRATIONS
-from bot.store.sqlite import Storage, StoredPassage
+from bot.store.storage import Storage, StoredPassage, open_storage
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+def query(url: str, sql: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+    """Rows read straight from the database, as another program would, not through Storage."""
+    path = sqlite_path(url)
+    if path is not None:
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            return db.execute(sql, parameters).fetchall()
+    with psycopg.connect(url) as server:
+        return server.execute(sql.replace("?", "%s"), parameters or None).fetchall()
+
+
+def schema_version(url: str) -> int:
+    if sqlite_path(url) is not None:
+        return int(query(url, "PRAGMA user_version")[0][0])
+    return int(query(url, "SELECT version FROM newsqa_schema")[0][0])
+
+
 @pytest.fixture
-def storage(tmp_path: Path) -> Iterator[Storage]:
-    opened = Storage.open(tmp_path / "feedback.sqlite3")
+def storage(database_url: str) -> Iterator[Storage]:
+    opened = open_storage(database_url)
     yield opened
     opened.close()
 
@@ -48,8 +69,9 @@ def test_an_answer_reads_back_as_recorded(storage: Storage) -> None:
     assert stored.question == "Who led?" and stored.corpus_version == "v1" and stored.shown == 1
     assert [p.document_id for p in stored.passages] == ["doc-a", "doc-b"]
     assert storage.answer_to_message(99) == stored
-    storage.set_answer_message(answer_id, 123)
-    assert storage.answer(answer_id).answer_message_id == 123  # type: ignore[union-attr]
+    snowflake = 1_234_567_890_123_456_789  # Discord ids need 64 bits
+    storage.set_answer_message(answer_id, snowflake)
+    assert storage.answer(answer_id).answer_message_id == snowflake  # type: ignore[union-attr]
     assert storage.answer(answer_id + 1) is None
 
 
@@ -65,30 +87,36 @@ def test_votes_toggle_and_count_once_per_user(storage: Storage) -> None:
         storage.toggle_vote(answer_id, 1, 2)
 
 
-def test_user_ids_are_stored_only_as_hashes(tmp_path: Path) -> None:
-    path = tmp_path / "feedback.sqlite3"
-    storage = Storage.open(path)
+def test_user_ids_are_stored_only_as_hashes(database_url: str) -> None:
+    storage = open_storage(database_url)
     answer_id = record(storage)
     storage.toggle_vote(answer_id, 123456789012345678, 1)
     storage.close()
-    raw = path.read_bytes() + b"".join(p.read_bytes() for p in tmp_path.glob("*-wal"))
+    path = sqlite_path(database_url)
+    if path is not None:  # every byte of the file, the journal included
+        raw = path.read_bytes() + b"".join(p.read_bytes() for p in path.parent.glob("*-wal"))
+    else:  # every row of every table, as text
+        raw = b"".join(
+            str(query(database_url, f"SELECT t::text FROM {table} t")).encode()
+            for table in ("meta", "answers", "passages", "votes")
+        )
     assert b"123456789012345678" not in raw
-    (asker_hash,) = sqlite3.connect(path).execute("SELECT asker_hash FROM answers").fetchone()
-    assert asker_hash == Storage.open(path).user_hash(42) != "42"
+    [(asker_hash,)] = query(database_url, "SELECT asker_hash FROM answers")
+    reopened = open_storage(database_url)
+    assert asker_hash == reopened.user_hash(42) != "42"
+    reopened.close()
 
 
-def test_the_schema_is_created_once_and_reopening_keeps_the_data(tmp_path: Path) -> None:
-    path = tmp_path / "feedback.sqlite3"
-    storage = Storage.open(path)
+def test_the_schema_is_created_once_and_reopening_keeps_the_data(database_url: str) -> None:
+    storage = open_storage(database_url)
     answer_id = record(storage)
     user_hash = storage.user_hash(5)
     storage.close()
 
-    reopened = Storage.open(path)
+    reopened = open_storage(database_url)
     assert reopened.answer(answer_id) is not None
     assert reopened.user_hash(5) == user_hash  # the salt is kept, so pseudonyms are stable
-    (version,) = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()
-    assert version == len(MIGRATIONS)
+    assert schema_version(database_url) == len(MIGRATIONS)
     reopened.close()
 
 
@@ -116,8 +144,8 @@ VOTER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from bot.store.sqlite import Storage, StoredPassage
-    storage = Storage.open(Path(sys.argv[1]))
+    from bot.store.storage import StoredPassage, open_storage
+    storage = open_storage(sys.argv[1])
     answer_id = storage.record_answer(
         question="q", answered=True, corpus_version="v", shown=1, asker_id=1,
         passages=[StoredPassage("d", 1, "t")],
@@ -133,12 +161,11 @@ VOTER = textwrap.dedent(
 )
 
 
-def test_killing_the_writer_mid_vote_keeps_every_completed_vote_and_the_file_sound(
-    tmp_path: Path,
+def test_killing_the_writer_mid_vote_keeps_every_completed_vote_and_the_database_sound(
+    database_url: str,
 ) -> None:
-    path = tmp_path / "feedback.sqlite3"
     writer = subprocess.Popen(
-        [sys.executable, "-c", VOTER, str(path)],
+        [sys.executable, "-c", VOTER, database_url],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
@@ -154,16 +181,19 @@ def test_killing_the_writer_mid_vote_keeps_every_completed_vote_and_the_file_sou
     os.kill(writer.pid, signal.SIGKILL)  # while it keeps writing
     writer.wait()
 
-    connection = sqlite3.connect(path)
-    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    storage = Storage.open(path)
+    if sqlite_path(database_url) is not None:
+        assert query(database_url, "PRAGMA integrity_check") == [("ok",)]
+    storage = open_storage(database_url)  # opens, checks and migrates as at a restart
     votes = dict(
-        connection.execute(
-            "SELECT voter_hash, vote FROM votes WHERE answer_id = ?", (int(answer_id),)
+        query(
+            database_url,
+            "SELECT voter_hash, vote FROM votes WHERE answer_id = ?",
+            (int(answer_id),),
         )
     )
     for user, vote in completed.items():
         assert votes[storage.user_hash(user)] == vote
+    assert storage.votes(int(answer_id)).up >= sum(vote == 1 for vote in completed.values())
     storage.close()
 
 
@@ -183,6 +213,30 @@ def test_feedback_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caps
     assert "By document:\n  doc-a: 1 answers, 1 up, 0 down" in out
     assert main(["feedback", "stats", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["by_corpus_version"][0]["up"] == 1
+    assert main(["feedback", "export"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["question"] == "Who led?"
+
+
+def test_feedback_commands_read_the_database_url(  # type: ignore[no-untyped-def]
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    monkeypatch.chdir(REPO)
+    monkeypatch.delenv("DATABASE_PATH", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["feedback", "stats"]) == 1  # before the bot ever ran on it
+    said = capsys.readouterr().err
+    assert "no feedback yet" in said or "schema is version 0" in said
+    assert "\n" not in said.strip() and "Traceback" not in said
+
+    storage = open_storage(database_url)
+    storage.toggle_vote(record(storage), 1, 1)
+    storage.close()
+
+    assert main(["feedback", "stats", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["by_document"] == [
+        {"document_id": "doc-a", "answers": 1, "up": 1, "down": 0}
+    ]
     assert main(["feedback", "export"]) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert json.loads(line)["question"] == "Who led?"

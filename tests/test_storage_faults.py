@@ -1,8 +1,10 @@
-"""Storage faults come out as one StorageError line naming the file; reading never writes;
-answer ids do not repeat across databases; stats count each answer and vote once."""
+"""Storage faults come out as one StorageError line naming the database; reading never
+writes; answer ids do not repeat across databases; stats count each answer and vote once.
+Tests that take `database_url` run on SQLite and PostgreSQL; the others are about a file."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import struct
@@ -10,10 +12,19 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
+from bot.store.database import describe_url, sqlite_path
 from bot.store.migrations import MIGRATIONS
-from bot.store.sqlite import ANSWER_ID_LIMIT, Storage, StorageError, StoredPassage
+from bot.store.storage import (
+    ANSWER_ID_LIMIT,
+    Storage,
+    StorageError,
+    StoredPassage,
+    open_storage,
+)
+from tests.test_storage import query
 
 
 def record(storage: Storage, question: str = "Who led?", message_id: int | None = 99) -> int:
@@ -169,19 +180,33 @@ def test_reading_an_old_schema_neither_migrates_nor_writes_the_file(tmp_path: Pa
 
 
 def test_reading_a_database_never_set_up_fails_in_one_line_naming_the_schema(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    path = tmp_path / "feedback.sqlite3"
-    old_database(path, version=0)
-    reader = Storage.open(path, read_only=True)
+    path = sqlite_path(database_url)
+    if path is not None:
+        old_database(path, version=0)
+    reader = open_storage(database_url, read_only=True)
     with pytest.raises(StorageError) as raised:
         reader.stats()
+    with pytest.raises(StorageError):
+        reader.record_answer(  # a reader cannot write, even by mistake
+            question="q", answered=True, corpus_version="v", passages=[], shown=0, asker_id=1
+        )
     reader.close()
     message = str(raised.value)
-    assert "\n" not in message and str(path) in message and "schema is version 0" in message
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone() == (0,)
-    db.close()
+    assert "\n" not in message and describe_url(database_url) in message
+    assert "schema is version 0" in message
+    if path is not None:
+        assert query(database_url, "PRAGMA user_version") == [(0,)]
+    else:  # the schema is as empty as it was: no table, not even the version's
+        assert (
+            query(
+                database_url,
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()",
+            )
+            == []
+        )
 
 
 def test_reading_a_missing_database_fails_and_creates_nothing(tmp_path: Path) -> None:
@@ -211,32 +236,44 @@ def test_opening_an_old_schema_to_write_keeps_its_ids_and_finds_the_latest_answe
 # --- faults at run time ---------------------------------------------------------
 
 
+@contextlib.contextmanager
+def locked(url: str) -> Iterator[None]:
+    """Another connection holding the database's tables locked, as a long write would."""
+    path = sqlite_path(url)
+    if path is not None:
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as other:
+            other.execute("BEGIN EXCLUSIVE")
+            yield
+            other.execute("ROLLBACK")
+        return
+    with psycopg.connect(url) as server, server.transaction():
+        server.execute("LOCK TABLE answers, passages, votes IN ACCESS EXCLUSIVE MODE")
+        yield
+
+
 def test_a_write_while_another_connection_holds_the_lock_raises_storage_error(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    path = tmp_path / "feedback.sqlite3"
-    storage = Storage.open(path, busy_timeout=0.1)
+    storage = open_storage(database_url, busy_timeout=0.1)
     answer_id = record(storage)
-    other = sqlite3.connect(path, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    for write in (
-        lambda: record(storage),
-        lambda: storage.toggle_vote(answer_id, 1, 1),
-        lambda: storage.set_answer_message(answer_id, 5),
-    ):
-        with pytest.raises(StorageError) as raised:
-            write()
-        message = str(raised.value)
-        assert "\n" not in message and str(path) in message and "locked" in message
-    other.execute("ROLLBACK")
-    other.close()
+    with locked(database_url):
+        for write in (
+            lambda: record(storage),
+            lambda: storage.toggle_vote(answer_id, 1, 1),
+            lambda: storage.set_answer_message(answer_id, 5),
+        ):
+            with pytest.raises(StorageError) as raised:
+                write()
+            message = str(raised.value)
+            assert "\n" not in message and describe_url(database_url) in message
+            assert "another connection holds it" in message
     # The fault passed with the lock: the same storage keeps working.
     assert storage.toggle_vote(answer_id, 1, 1) == 1
     storage.close()
 
 
-def test_a_call_on_a_closed_database_raises_storage_error(tmp_path: Path) -> None:
-    storage = Storage.open(tmp_path / "feedback.sqlite3")
+def test_a_call_on_a_closed_database_raises_storage_error(database_url: str) -> None:
+    storage = open_storage(database_url)
     answer_id = record(storage)
     storage.close()
     with pytest.raises(StorageError):
@@ -263,9 +300,9 @@ def test_answer_ids_are_random_so_a_new_database_never_reuses_an_old_ones(
 
 
 def test_the_latest_answer_to_an_edited_question_is_found_though_ids_are_random(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    storage = Storage.open(tmp_path / "feedback.sqlite3")
+    storage = open_storage(database_url)
     answers = [record(storage, f"edit {n}", message_id=99) for n in range(20)]
     assert storage.answer_to_message(99).id == answers[-1]  # type: ignore[union-attr]
     assert [r["question"] for r in storage.export()] == [f"edit {n}" for n in range(20)]
@@ -276,9 +313,9 @@ def test_the_latest_answer_to_an_edited_question_is_found_though_ids_are_random(
 
 
 def test_stats_count_a_vote_once_however_many_sentences_of_a_document_it_quotes(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    storage = Storage.open(tmp_path / "feedback.sqlite3")
+    storage = open_storage(database_url)
     answer_id = storage.record_answer(
         question="Who led?",
         answered=True,

@@ -20,7 +20,7 @@ from bot.pipeline import ask
 from bot.qa.answer import Answer, Passage, lead_in, window
 from bot.search.index import Index, Sentence
 from bot.settings import Settings
-from bot.store.sqlite import Storage, StorageError, StoredAnswer, StoredPassage, VoteCount
+from bot.store.storage import Storage, StorageError, StoredAnswer, StoredPassage, VoteCount
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from bot.pipeline import CorpusChange, LoadedCorpus, diff_corpora, load_index
 from bot.progress import Progress
 from bot.search.index import Index
 from bot.settings import Settings
-from bot.store.sqlite import Storage, StorageError
+from bot.store.storage import Storage, StorageError, open_storage
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class QABot(commands.Bot):
         self._setup_started = True
         # First, as it is quick: a database that cannot be used stops start-up with
         # StorageError (its one line) before the corpus is read.
-        storage = await asyncio.to_thread(Storage.open, self.settings.database_path)
+        storage = await asyncio.to_thread(open_storage, self.settings)
         self._storage = storage
         # Loading reads files and stems every sentence: keep it off the event loop.
         self._live = await asyncio.to_thread(load_index, self.settings)

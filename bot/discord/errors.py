@@ -11,7 +11,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
-from bot.store.sqlite import StorageError
+from bot.store.storage import StorageError
 
 log = logging.getLogger(__name__)
 

@@ -1,2 +1,2 @@
-"""Persistence: the SQLite store of answers and votes, the analysed-corpus cache and its
+"""Persistence: answers and votes in SQLite or PostgreSQL, the analysed-corpus cache and its
 container format."""

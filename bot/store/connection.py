@@ -1,4 +1,4 @@
-"""Opening the database file and writing to it in transactions.
+"""SQLite: opening the database file and writing to it in transactions.
 
 Each way a database can be unusable (a folder that is a file, a damaged file, one that
 cannot be written, a lock held too long) is said in one line, as a StorageError.
@@ -9,12 +9,16 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from bot.store.database import Database, Result
+
 
 class StorageError(Exception):
-    """The database cannot be used; the message is one line naming the file and the problem."""
+    """The database cannot be used; the message is one line naming the database (its file,
+    or its URL without the password) and the problem."""
 
 
 def one_line(text: str) -> str:
@@ -131,3 +135,74 @@ def open_problem(path: Path, error: sqlite3.Error, *, read_only: bool) -> str:
     if "malformed" in message:
         return f"{where}: it is damaged ({message})"
     return f"{where}: {message}"
+
+
+class SqliteDatabase(Database):
+    """A SQLite file: WAL journal, synchronous=FULL, one write transaction at a time."""
+
+    dialect = "sqlite"
+    faults = (sqlite3.Error, OSError)
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, read_only: bool) -> None:
+        super().__init__(f"the database {path}", read_only=read_only)
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool, busy_timeout: float) -> SqliteDatabase:
+        """Open the file at `path`, checking that it is sound; writable, it and its folder
+        are created. Raises StorageError, in one line, if it cannot be used."""
+        in_memory = str(path) == ":memory:"
+        if not in_memory:
+            check_place(path, read_only=read_only)
+        try:
+            if read_only:
+                connection = connect_read_only(path, busy_timeout)
+            else:
+                connection = sqlite3.connect(
+                    path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+                )
+        except sqlite3.Error as error:
+            raise StorageError(open_problem(path, error, read_only=read_only)) from error
+        try:
+            if not read_only:
+                # Also the first read of the file: a file that is no database fails here.
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = FULL")  # a vote acknowledged is on disk
+            connection.execute("PRAGMA foreign_keys = ON")
+            check_integrity(connection, path)
+            return cls(connection, path, read_only=read_only)
+        except StorageError:
+            connection.close()
+            raise
+        except sqlite3.Error as error:
+            connection.close()
+            raise StorageError(open_problem(path, error, read_only=read_only)) from error
+
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result:
+        cursor = self._db.execute(sql, parameters)
+        return Result(cursor.fetchall(), cursor.rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[object]]) -> None:
+        self._db.executemany(sql, rows)
+
+    def transaction(self) -> Transaction:
+        return Transaction(self._db)
+
+    def serialize(self, name: str) -> None:
+        pass  # a write transaction (BEGIN IMMEDIATE) already excludes every other
+
+    def schema_version(self) -> int:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        return int(version)
+
+    def set_schema_version(self, version: int) -> None:
+        self._db.execute(f"PRAGMA user_version = {int(version)}")
+
+    def describe_fault(self, error: BaseException) -> str:
+        problem = one_line(str(error)) or type(error).__name__
+        if "locked" in problem or "busy" in problem:
+            problem += " (another connection holds it)"
+        return problem
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,16 +1,18 @@
-"""The database schema: one SQL script per version, applied in order."""
+"""The database schema: one SQL script per version, applied in order, the same list for
+SQLite and PostgreSQL (see `statements` for the one difference)."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
+import re
 
-from bot.store.connection import Transaction
+from bot.store.database import Database
 
 log = logging.getLogger(__name__)
 
-# Each entry moves the schema one version up; PRAGMA user_version says how far a
-# database has come. Append, never edit: databases in the field ran the old ones.
+# Each entry moves the schema one version up; the database says how far it has come
+# (SQLite: PRAGMA user_version; PostgreSQL: a table, see bot.store.postgres).
+# Append, never edit: databases in the field ran the old ones.
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -54,12 +56,25 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-def migrate(connection: sqlite3.Connection) -> None:
-    """Bring the schema up to date, one migration per transaction."""
-    (version,) = connection.execute("PRAGMA user_version").fetchone()
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        log.info("migrating the database to schema version %d", number)
-        with Transaction(connection):
-            for statement in filter(str.strip, script.split(";")):
-                connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {number}")
+def statements(script: str, dialect: str) -> list[str]:
+    """The statements of a migration script as `dialect` runs them. PostgreSQL's INTEGER
+    is 32 bits: there every INTEGER column is BIGINT, as SQLite's INTEGER already is
+    (answer ids go up to 2**53, Discord ids need 64 bits)."""
+    if dialect == "postgresql":
+        script = re.sub(r"\bINTEGER\b", "BIGINT", script)
+    return [statement for statement in script.split(";") if statement.strip()]
+
+
+def migrate(db: Database) -> None:
+    """Bring the schema up to date, one migration per transaction. The version is read
+    inside each transaction, so processes starting together migrate once."""
+    while True:
+        with db.transaction():
+            db.serialize("migrations")
+            version = db.schema_version()
+            if version >= len(MIGRATIONS):
+                return
+            log.info("migrating %s to schema version %d", db.where, version + 1)
+            for statement in statements(MIGRATIONS[version], db.dialect):
+                db.execute(statement)
+            db.set_schema_version(version + 1)

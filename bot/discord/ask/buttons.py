@@ -16,7 +16,7 @@ import discord
 
 from bot.discord.answers import CORPUS_CHANGED, AnswerService
 from bot.discord.errors import STORAGE_DOWN, handle_interaction_error, send_private
-from bot.store.sqlite import VoteCount
+from bot.store.storage import VoteCount
 
 if TYPE_CHECKING:
     from bot.discord.client import QABot

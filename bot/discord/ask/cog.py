@@ -21,7 +21,7 @@ from bot.discord.ask.question import question_words
 from bot.discord.client import QABot
 from bot.discord.embeds import clip
 from bot.qa.answer import Answer
-from bot.store.sqlite import StoredAnswer, VoteCount
+from bot.store.storage import StoredAnswer, VoteCount
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,15 @@
-"""Answers shown and votes on them, in SQLite: what makes buttons work after a restart.
+"""Answers shown and votes on them: what makes buttons work after a restart, in SQLite
+(one machine) or PostgreSQL (processes on many machines), as the database URL says.
 
-One connection, guarded by a lock; every method is a plain blocking call that
-the Discord layer runs with `asyncio.to_thread`. Each write is one transaction
-in a WAL journal with synchronous=FULL, so a crash loses at most the write under
-way and never leaves a half-written answer or a corrupt file. Users are stored
-as salted hashes of their ids, never the ids themselves.
+One connection, guarded by a lock; every method is a plain blocking call that the
+Discord layer runs with `asyncio.to_thread`. Each write is one transaction, durable when
+it returns (SQLite: WAL, synchronous=FULL; PostgreSQL: a commit), so a crash loses at
+most the write under way and never leaves a half-written answer. Users are stored as
+salted hashes of their ids, never the ids themselves. The SQL is written once, for both.
 
-Every fault (a damaged file, a folder that cannot be written, a lock held too
-long) comes out as one StorageError whose message is one line naming the file;
-nothing here logs it: the caller decides what the user sees.
+Every fault (a damaged file, a server down, a login refused, a lock held too long)
+comes out as one StorageError whose message is one line naming the database, never a
+password; nothing here logs it: the caller decides what the user sees.
 """
 
 from __future__ import annotations
@@ -16,23 +17,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-import sqlite3
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.store.connection import (
-    StorageError,
-    Transaction,
-    check_integrity,
-    check_place,
-    connect_read_only,
-    one_line,
-    open_problem,
+from bot.store.connection import StorageError
+from bot.store.database import (
+    Database,
+    open_database,
+    resolve_database_url,
+    sqlite_url,
 )
 from bot.store.migrations import MIGRATIONS, migrate
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # StorageError is defined with the checks that raise it; callers take it from here.
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "StoredAnswer",
     "StoredPassage",
     "VoteCount",
+    "open_storage",
+    "storage_url",
 ]
 
 ANSWER_ID_LIMIT = 2**53
@@ -81,25 +85,28 @@ class VoteCount:
     down: int
 
 
+def _up_and_down(vote: str) -> str:
+    """Up and down votes among the rows counted: filtered counts, 0 (never NULL) for none."""
+    return f"COUNT(*) FILTER (WHERE {vote} = 1), COUNT(*) FILTER (WHERE {vote} = -1)"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Storage:
-    """The bot's SQLite database. Create with `Storage.open(path)`; close when done."""
+    """The bot's database. Create with `open_storage(settings)` (or `Storage.open(path or
+    URL)`); close when done."""
 
-    def __init__(
-        self, connection: sqlite3.Connection, path: Path, *, read_only: bool = False
-    ) -> None:
-        self._db = connection
-        self._path = path
-        self._read_only = read_only
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._read_only = db.read_only
         self._lock = threading.Lock()
-        (self._schema,) = connection.execute("PRAGMA user_version").fetchone()
+        self._schema = db.schema_version()
         # A schema from before answers had their own order column is still readable.
         self._order = "recorded_order" if self._schema >= 2 else "id"
         salt = self._stored_salt() if self._schema >= 1 else None
-        if salt is None and not read_only:
+        if salt is None and not self._read_only:
             salt = self._create_salt()
         # Reading a database that never stored a salt: no stored hash can match, so
         # a salt kept only in memory gives the right answer (no vote by that user).
@@ -108,46 +115,31 @@ class Storage:
     @classmethod
     def open(
         cls,
-        path: Path,
+        where: Path | str,
         *,
         read_only: bool = False,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> Storage:
-        """Open the database at `path`, checking that it is sound.
+        """Open the database `where` names: a SQLite file's path, or a URL (see
+        bot.store.database), checking that it is sound.
 
-        Writable (the bot): creates the file and its folder and migrates the schema.
+        Writable (the bot): creates the SQLite file and its folder, and migrates the schema.
         `read_only` (reports): never creates, migrates or writes anything.
         `busy_timeout` is how long a statement waits for another connection's lock.
         Raises StorageError, with one line saying what is wrong, if it cannot be used.
         """
-        in_memory = str(path) == ":memory:"
-        if not in_memory:
-            check_place(path, read_only=read_only)
-        try:
-            if read_only:
-                connection = connect_read_only(path, busy_timeout)
-            else:
-                connection = sqlite3.connect(
-                    path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
-                )
-        except sqlite3.Error as error:
-            raise StorageError(open_problem(path, error, read_only=read_only)) from error
+        url = sqlite_url(where) if isinstance(where, Path) else where
+        db = open_database(url, read_only=read_only, busy_timeout=busy_timeout)
         try:
             if not read_only:
-                # Also the first read of the file: a file that is no database fails here.
-                connection.execute("PRAGMA journal_mode = WAL")
-                connection.execute("PRAGMA synchronous = FULL")  # a vote acknowledged is on disk
-            connection.execute("PRAGMA foreign_keys = ON")
-            check_integrity(connection, path)
-            if not read_only:
-                migrate(connection)
-            return cls(connection, path, read_only=read_only)
-        except StorageError:
-            connection.close()
+                migrate(db)
+            return cls(db)
+        except db.faults as error:
+            db.close()
+            raise StorageError(f"cannot open {db.where}: {db.describe_fault(error)}") from error
+        except BaseException:
+            db.close()
             raise
-        except sqlite3.Error as error:
-            connection.close()
-            raise StorageError(open_problem(path, error, read_only=read_only)) from error
 
     def close(self) -> None:
         with self._reporting("close"), self._lock:
@@ -158,30 +150,31 @@ class Storage:
         """Turn a storage fault met while `doing` into one StorageError line."""
         try:
             yield
-        except (sqlite3.Error, OSError) as error:
-            problem = one_line(str(error)) or type(error).__name__
-            if "locked" in problem or "busy" in problem:
-                problem += " (another connection holds it)"
+        except self._db.faults as error:
+            problem = self._db.describe_fault(error)
             if self._read_only and self._schema < len(MIGRATIONS):
                 problem += (
                     f" (its schema is version {self._schema}, this code's is {len(MIGRATIONS)}:"
                     " run the bot once to migrate it)"
                 )
-            raise StorageError(f"cannot {doing} the database {self._path}: {problem}") from error
+            raise StorageError(f"cannot {doing} {self._db.where}: {problem}") from error
 
     def _stored_salt(self) -> str | None:
         with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_salt'").fetchone()
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_salt'").one()
         return None if row is None else str(row[0])
 
     def _create_salt(self) -> str:
-        with self._lock, self._transaction():
-            row = self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_salt'").fetchone()
-            if row is not None:  # another process made it first
-                return str(row[0])
-            value = secrets.token_hex(16)
-            self._db.execute("INSERT INTO meta (key, value) VALUES ('user_hash_salt', ?)", (value,))
-            return value
+        with self._lock, self._db.transaction():
+            # Processes starting together: the first one's salt is everyone's.
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('user_hash_salt', ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (secrets.token_hex(16),),
+            )
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'user_hash_salt'").one()
+            assert row is not None  # just written, in this transaction
+            return str(row[0])
 
     def user_hash(self, user_id: int) -> str:
         """A stable pseudonym for a user: the same id gives the same hash in this database."""
@@ -206,10 +199,12 @@ class Storage:
         The id is random in [1, 2**53), not the next number: a button left from a
         database that was lost or reset then finds nothing instead of a new answer.
         """
-        with self._reporting("write to"), self._lock, self._transaction():
+        with self._reporting("write to"), self._lock, self._db.transaction():
+            # Recorded orders are given one at a time (SQLite's write lock does this).
+            self._db.serialize("recorded_order")
             while True:  # a collision is one in millions even with millions of answers
                 answer_id = secrets.randbelow(ANSWER_ID_LIMIT - 1) + 1
-                cursor = self._db.execute(
+                inserted = self._db.execute(
                     "INSERT INTO answers (id, recorded_order, question, answered, corpus_version,"
                     " asker_hash, channel_id, question_message_id, shown, created_at)"
                     " VALUES (?, (SELECT COALESCE(MAX(recorded_order), 0) + 1 FROM answers),"
@@ -226,7 +221,7 @@ class Storage:
                         _now(),
                     ),
                 )
-                if cursor.rowcount == 1:
+                if inserted.rowcount == 1:
                     break
             self._db.executemany(
                 "INSERT INTO passages (answer_id, rank, document_id, sentence, text)"
@@ -239,7 +234,7 @@ class Storage:
             return answer_id
 
     def set_answer_message(self, answer_id: int, message_id: int) -> None:
-        with self._reporting("write to"), self._lock, self._transaction():
+        with self._reporting("write to"), self._lock, self._db.transaction():
             self._db.execute(
                 "UPDATE answers SET answer_message_id = ? WHERE id = ?", (message_id, answer_id)
             )
@@ -250,14 +245,14 @@ class Storage:
                 "SELECT id, question, answered, corpus_version, shown, channel_id,"
                 " question_message_id, answer_message_id FROM answers WHERE id = ?",
                 (answer_id,),
-            ).fetchone()
+            ).one()
             if row is None:
                 return None
             passages = self._db.execute(
                 "SELECT document_id, sentence, text FROM passages WHERE answer_id = ?"
                 " ORDER BY rank",
                 (answer_id,),
-            ).fetchall()
+            ).rows
         return StoredAnswer(
             id=row[0],
             question=row[1],
@@ -277,7 +272,7 @@ class Storage:
                 "SELECT id FROM answers WHERE question_message_id = ?"
                 f" ORDER BY {self._order} DESC LIMIT 1",
                 (question_message_id,),
-            ).fetchone()
+            ).one()
         return None if row is None else self.answer(int(row[0]))
 
     # --- votes -------------------------------------------------------------
@@ -288,11 +283,11 @@ class Storage:
         if vote not in (-1, 1):
             raise ValueError("a vote is +1 or -1")
         voter = self.user_hash(user_id)
-        with self._reporting("write to"), self._lock, self._transaction():
+        with self._reporting("write to"), self._lock, self._db.transaction():
             row = self._db.execute(
-                "SELECT vote FROM votes WHERE answer_id = ? AND voter_hash = ?",
+                "SELECT vote FROM votes WHERE answer_id = ? AND voter_hash = ?" + self._db.row_lock,
                 (answer_id, voter),
-            ).fetchone()
+            ).one()
             if row is not None and row[0] == vote:
                 self._db.execute(
                     "DELETE FROM votes WHERE answer_id = ? AND voter_hash = ?", (answer_id, voter)
@@ -308,11 +303,10 @@ class Storage:
 
     def votes(self, answer_id: int) -> VoteCount:
         with self._reporting("read"), self._lock:
-            up, down = self._db.execute(
-                "SELECT COALESCE(SUM(vote = 1), 0), COALESCE(SUM(vote = -1), 0) FROM votes"
-                " WHERE answer_id = ?",
-                (answer_id,),
-            ).fetchone()
+            row = self._db.execute(
+                f"SELECT {_up_and_down('vote')} FROM votes WHERE answer_id = ?", (answer_id,)
+            ).one()
+        up, down = row or (0, 0)
         return VoteCount(int(up), int(down))
 
     # --- reports -----------------------------------------------------------
@@ -328,16 +322,17 @@ class Storage:
                 "WITH quoting AS (SELECT DISTINCT p.document_id, p.answer_id FROM passages p"
                 " JOIN answers a ON a.id = p.answer_id AND p.rank <= a.shown)"
                 " SELECT q.document_id, COUNT(DISTINCT q.answer_id),"
-                " COALESCE(SUM(v.vote = 1), 0), COALESCE(SUM(v.vote = -1), 0)"
+                f" {_up_and_down('v.vote')}"
                 " FROM quoting q LEFT JOIN votes v ON v.answer_id = q.answer_id"
-                " GROUP BY q.document_id ORDER BY q.document_id"
-            ).fetchall()
+                " GROUP BY q.document_id"
+            ).rows
             by_version = self._db.execute(
-                "SELECT a.corpus_version, COUNT(DISTINCT a.id), COALESCE(SUM(v.vote = 1), 0),"
-                " COALESCE(SUM(v.vote = -1), 0) FROM answers a"
-                " LEFT JOIN votes v ON v.answer_id = a.id"
+                f"SELECT a.corpus_version, COUNT(DISTINCT a.id), {_up_and_down('v.vote')}"
+                " FROM answers a LEFT JOIN votes v ON v.answer_id = a.id"
                 f" GROUP BY a.corpus_version ORDER BY MIN(a.{self._order})"
-            ).fetchall()
+            ).rows
+        # Sorted here, not by the database: by code point, whatever its collation.
+        by_document.sort(key=lambda row: str(row[0]))
         keys = ("answers", "up", "down")
         return {
             "by_document": [
@@ -360,7 +355,7 @@ class Storage:
         with self._reporting("read"), self._lock:
             ids = [
                 int(r[0])
-                for r in self._db.execute(f"SELECT id FROM answers ORDER BY {self._order}")
+                for r in self._db.execute(f"SELECT id FROM answers ORDER BY {self._order}").rows
             ]
         for answer_id in ids:
             answer = self.answer(answer_id)
@@ -380,5 +375,23 @@ class Storage:
                 "down": count.down,
             }
 
-    def _transaction(self) -> Transaction:
-        return Transaction(self._db)
+
+def storage_url(settings: Settings) -> str:
+    """The database `settings` name, also when a copy changed only `database_path`
+    (`model_copy` does not validate again). Raises StorageError for two different ones."""
+    try:
+        return resolve_database_url(settings.database_url, settings.database_path)
+    except ValueError as error:
+        raise StorageError(f"cannot open the database: {error}") from None
+
+
+def open_storage(
+    where: Settings | Path | str,
+    *,
+    read_only: bool = False,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+) -> Storage:
+    """`Storage.open` on the database the settings name (see `storage_url`), or on a path
+    or URL given as it is."""
+    target = where if isinstance(where, Path | str) else storage_url(where)
+    return Storage.open(target, read_only=read_only, busy_timeout=busy_timeout)
