@@ -5,12 +5,13 @@ hold the index's memory once between them or once each.
     .venv/bin/python bench/processes.py --sentences 100000   # quicker
 
 Two corpora: the repository's own corpus/ (tiny) and the generated 1M-sentence news
-dump of bench/build.py (made once in --work and reused). Each gets a cache built by a
-`python -m bot index` process. Then, for 1 and then 4 processes at once, each process
-(this script with --hold) loads the index from that shared cache with
-`bot.pipeline.load_index`, as the bot does at start, says "ready" and waits; when all
-are ready, the proportional set size (PSS) of each is read and summed. PSS splits a page
-that several processes share between them, so memory held once counts once in all.
+dump of bench/build.py (made once in --work, default /tmp/newsqa-build-bench, and
+reused). Each gets a cache built by a `python -m bot index` process. Then, for 1 and
+then 4 processes at once, each process (this script with --hold) loads the index from
+that shared cache with `bot.pipeline.load_index`, as the bot does at start, says
+"ready" and waits; when all are ready, the proportional set size (PSS) of each is read
+and summed. PSS splits a page that several processes share between them, so memory
+held once counts once in all.
 
 Printed, for this checkout and, side by side in the same run, for a baseline commit
 (--baseline, checked out as a git worktree in --work, with this checkout's compiled
@@ -40,10 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from build import BBC, WORK, describe_dump, news_dump  # noqa: E402
-
 TINY = ROOT / "corpus"
 TARGET_READY_S = 0.5
 TARGET_SHARING = 1.3
@@ -170,13 +167,17 @@ def report(name: str, found: dict[tuple[str, int], Held], big: str) -> dict[str,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--work", type=Path, default=WORK, help=f"default {WORK}")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/newsqa-build-bench"))
     parser.add_argument("--sentences", type=int, default=1_000_000)
     parser.add_argument("--baseline", default="dd0a9c0", help="a commit to compare with")
     parser.add_argument("--hold", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hold:
         return hold(*args.hold)
+    # Here, not at the top: a holder must import `bot` from the checkout it measures, and
+    # bench/build.py puts this checkout first on the path.
+    sys.path.insert(0, str(ROOT / "bench"))
+    from build import BBC, describe_dump, news_dump
 
     args.work.mkdir(parents=True, exist_ok=True)
     dump, facts = news_dump(BBC, args.work, str(args.sentences), sentences=args.sentences)

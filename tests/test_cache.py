@@ -460,9 +460,24 @@ def test_a_corpus_folder_whose_name_is_not_utf8_is_cached(corpus_dir: Path, tmp_
 
 
 def _checked_file(header: bytes) -> bytes:
-    """A cache file whose checksum holds: damage no checksum can see, as a bug would write."""
-    body = b"NQACACHE" + struct.pack("<Q", len(header)) + header
+    """A cache file whose checksums hold: damage no checksum can see, as a bug would write."""
+    body = b"NQACACHE" + struct.pack("<Q", len(header)) + hashlib.sha256(header).digest() + header
     return body + hashlib.sha256(body).digest()
+
+
+def test_a_cache_file_of_an_earlier_format_is_stale_not_damaged(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    cold = load_index(settings)
+    # Before format 5 the header followed its length directly, with no checksum of its own.
+    header = json.dumps({"format": 4, "kind": "index", "meta": {}, "arrays": []}).encode()
+    body = b"NQACACHE" + struct.pack("<Q", len(header)) + header
+    (cache_folder(settings) / "index.bin").write_bytes(body + hashlib.sha256(body).digest())
+    with caplog.at_level(logging.INFO, logger="bot.store.cache"):
+        rebuilt = load_index(settings)
+    assert rebuilt.cache is not None and rebuilt.cache.rejected == ["index.bin: format 4, not 5"]
+    assert not any(r.levelno >= logging.WARNING for r in caplog.records)
+    assert_same_index(rebuilt.index, cold.index)
 
 
 @pytest.mark.parametrize("meta", [None, []])

@@ -178,6 +178,17 @@ def _check_digest(path: Path) -> str | None:
     return None
 
 
+def _stale_format(data: bytes | mmap.mmap, header_length: int) -> None:
+    """Raise a stale CacheProblem if `data` is a container of an earlier format, whose
+    header followed its length directly (before format 5): made by another version,
+    not damaged."""
+    start = len(_MAGIC) + 8
+    with contextlib.suppress(ValueError):
+        header = json.loads(data[start : start + header_length])
+        if isinstance(header, dict) and header.get("format") != FORMAT:
+            raise CacheProblem(f"format {header.get('format')}, not {FORMAT}", stale=True)
+
+
 def _contents(data: bytes | mmap.mmap, kind: str, version: str) -> tuple[Meta, Arrays]:
     """The meta and arrays of a container's bytes, checked but for the arrays' checksum."""
     try:
@@ -186,6 +197,7 @@ def _contents(data: bytes | mmap.mmap, kind: str, version: str) -> tuple[Meta, A
             raise CacheProblem("not a cache file, or truncated")
         header_bytes = data[_HEAD : _HEAD + header_length]
         if hashlib.sha256(header_bytes).digest() != data[_HEAD - _DIGEST : _HEAD]:
+            _stale_format(data, header_length)
             raise CacheProblem("header checksum mismatch: damaged")
         header = json.loads(header_bytes)
     except (struct.error, ValueError) as error:
