@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.corpus import Document
 from bot.qa.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, Passage
-from bot.search.analyzer import words
+from bot.qa.highlight import Span, answer_spans
 
 # Characters Discord Markdown gives meaning to inside a line of text.
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]<>#])")
@@ -27,17 +29,40 @@ def escape_markdown(text: str) -> str:
     return _NUMBERED.sub(r"\1\\.", text)
 
 
-def emphasize(text: str, matched: frozenset[str]) -> str:
-    """The sentence with the words that matched the question in bold, the rest escaped."""
+def emphasize(text: str, spans: Sequence[Span]) -> str:
+    """The text with `spans` (in order, not overlapping) in bold, the rest escaped."""
     parts: list[str] = []
     cursor = 0
-    for word in words(text):
-        if word.term is not None and word.term in matched:
-            parts.append(escape_markdown(text[cursor : word.start]))
-            parts.append(f"**{escape_markdown(text[word.start : word.end])}**")
-            cursor = word.end
+    for start, end in spans:
+        if start < cursor or end > len(text):
+            continue  # the text was shortened past it
+        parts.append(escape_markdown(text[cursor:start]))
+        parts.append(f"**{escape_markdown(text[start:end])}**")
+        cursor = end
     parts.append(escape_markdown(text[cursor:]))
     return "".join(parts)
+
+
+def emphasize_answer(question: str, text: str) -> str:
+    """The quote with what answers the question in bold (see bot.qa.highlight), escaped."""
+    return emphasize(text, answer_spans(question, text))
+
+
+def readable_date(published: str) -> str:
+    """An ISO date as a reader writes it ("10 Jan 2024"); any other text as it is."""
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return published
+    return f"{day.day} {day:%b %Y}"
+
+
+def source_details(document: Document) -> list[str]:
+    """What tells a reader who wrote an article and when: publisher, author, date."""
+    details = [document.publisher, document.author]
+    if document.published:
+        details.append(readable_date(document.published))
+    return [d for d in details if d]
 
 
 def source_label(document: Document) -> str:
@@ -78,7 +103,9 @@ def render_text(answer: Answer) -> str:
     """The answer as the bot would post it, for a terminal."""
     if not answer.answered:
         return decline_message(answer)
-    blocks = [f"> {emphasize(p.text, p.matched)}\n  {citation(p)}" for p in answer.passages]
+    blocks = [
+        f"> {emphasize_answer(answer.question, p.text)}\n  {citation(p)}" for p in answer.passages
+    ]
     source_lines = [f"[{n}] {source_line(d)}" for n, d in enumerate(answer.sources, start=1)]
     return "\n\n".join(blocks) + "\n\nSources:\n" + "\n".join(source_lines)
 
@@ -115,3 +142,31 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "closest_sources": [d.id for d in answer.closest],
         "corpus_version": answer.corpus_version,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusFacts:
+    """What a reader is told about the articles the bot answers from."""
+
+    articles: int
+    publishers: tuple[str, ...]
+    """The most frequent publishers, most articles first."""
+    first_published: str | None
+    last_published: str | None
+    example_question: str | None
+    """A question the corpus answers, for a reader who does not know what to ask."""
+
+    def describe(self) -> str:
+        """E.g. "3 articles from DOD News and IRIA, 10 Jan 2024 to 12 Jan 2024" (escaped)."""
+        text = f"{self.articles:,} article{'s' if self.articles != 1 else ''}"
+        if self.publishers:
+            names = [escape_markdown(p) for p in self.publishers]
+            text += " from " + (
+                ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+            )
+        first, last = self.first_published, self.last_published
+        if first and last and first != last:
+            text += f", {readable_date(first)} to {readable_date(last)}"
+        elif first:
+            text += f", {readable_date(first)}"
+        return text

@@ -13,7 +13,9 @@ from bot.render import (
     answer_to_json,
     decline_message,
     emphasize,
+    emphasize_answer,
     escape_markdown,
+    readable_date,
     render_text,
     source_line,
 )
@@ -102,24 +104,33 @@ def test_escape_markdown_neutralises_a_numbered_list_start() -> None:
 # --- emphasis -----------------------------------------------------------------------------
 
 
-def test_emphasize_bolds_matched_words_only() -> None:
-    text = "The treaty talks on treaties were signed in Geneva."
-    assert emphasize(text, frozenset({"treati", "geneva"})) == (
-        "The **treaty** talks on **treaties** were signed in **Geneva**."
+def test_emphasize_bolds_the_spans_only() -> None:
+    text = "Talks were held in Geneva on 4 March 2024."
+    assert emphasize(text, [(19, 25), (29, 41)]) == (
+        "Talks were held in **Geneva** on **4 March 2024**."
     )
 
 
 def test_emphasize_escapes_everything_else() -> None:
     text = "The *secret* U.S. treaty"
-    assert emphasize(text, frozenset({"us", "treati"})) == "The \\*secret\\* **U.S.** **treaty**"
+    assert emphasize(text, [(13, 17)]) == "The \\*secret\\* **U.S.** treaty"
 
 
-def test_emphasize_with_nothing_matched_is_just_escaped() -> None:
-    assert emphasize("A_b talks", frozenset()) == "A\\_b talks"
+def test_emphasize_with_nothing_to_mark_is_just_escaped() -> None:
+    assert emphasize("A_b talks", []) == "A\\_b talks"
 
 
-def test_emphasize_never_bolds_stop_words() -> None:
-    assert emphasize("The talks", frozenset({"the", "talk"})) == "The **talks**"
+def test_emphasize_answer_marks_what_answers_never_the_question_words() -> None:
+    marked = emphasize_answer("When were the talks held?", "The talks were held on 4 March 2024.")
+    assert marked == "The talks were held on **4 March 2024**."
+
+
+@pytest.mark.parametrize(
+    ("published", "shown"),
+    [("2024-01-10", "10 Jan 2024"), ("2023-11-05T10:00:00", "5 Nov 2023"), ("Spring", "Spring")],
+)
+def test_readable_date(published: str, shown: str) -> None:
+    assert readable_date(published) == shown
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -127,7 +138,7 @@ def test_emphasize_never_bolds_stop_words() -> None:
 
 def test_render_text_quotes_each_passage_with_its_citation(answer: Answer) -> None:
     text = render_text(answer)
-    assert "> The **treaty** was signed in Geneva.\n  [1] Treaty signed in Geneva" in text
+    assert "> The treaty was signed in **Geneva**.\n  [1] Treaty signed in Geneva" in text
     assert "[1] Treaty signed in Geneva (Example News, by Jane Doe), sentence 1" in text
     assert "[2] Talks in Vienna, sentence 4" in text
     assert "[1] Treaty signed in Geneva (Example News, by Jane Doe), sentence 2" in text
@@ -159,7 +170,7 @@ def test_render_text_of_a_bundled_answer(bundled_index: Index) -> None:
     text = render_text(answer)
     assert text.startswith("> ")
     assert "Song Yanchao" in text.split("\n")[0]
-    assert "**delegation**" in text
+    assert "**Song Yanchao**" in text and "**delegation**" not in text
     assert "\nSources:\n[1] " in text
 
 
@@ -237,5 +248,5 @@ def test_a_quote_of_several_sentences_cites_their_span(geneva: Document) -> None
     answer = Answer("Who praised the treaty?", True, (passage,), (geneva,), "v1")
 
     text = render_text(answer)
-    assert "> The **treaty** was signed in Geneva. Ministers praised the **treaty**." in text
+    assert "> The treaty was signed in Geneva. Ministers praised the treaty." in text
     assert "(Example News, by Jane Doe), sentences 1-2" in text

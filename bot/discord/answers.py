@@ -10,28 +10,42 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import discord
 
-from bot.discord.embeds import TITLE_LIMIT, answer_embed, clip, context_embed, decline_text
+from bot.discord.context import ContextBlock, context_embed
+from bot.discord.embeds import TITLE_LIMIT, answer_embed, clip, decline_embed
 from bot.pipeline import ask
 from bot.qa.answer import Answer, Passage, lead_in, window
+from bot.qa.highlight import person_names
+from bot.render import CorpusFacts
 from bot.search.index import Index, Sentence
 from bot.settings import Settings
-from bot.store.storage import Storage, StorageError, StoredAnswer, StoredPassage, VoteCount
+from bot.store.storage import Storage, StorageError, StoredAnswer, StoredPassage
 
 log = logging.getLogger(__name__)
 
 CONTEXT_SENTENCES = 2  # on each side of a quoted sentence
 CORPUS_CHANGED = "The corpus has changed since this answer; ask again for fresh quotes."
-NO_MORE = "No more passages match this question."
+NO_MORE = "No more quotes match this question."
+# How much of the corpus is read for an example question, and how many names are tried.
+_EXAMPLE_DOCUMENTS = 40
+_EXAMPLE_SENTENCES = 30
+_EXAMPLE_TRIES = 5
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A sentence alone in its paragraph and this short is a caption, a credit or a page's
+# furniture ("United States and China flags."), not part of what the article says.
+_CAPTION_WORDS = 10
+_CREDIT = re.compile(r"(?:Reuters|AP|AFP|Getty|Xinhua)(?:/\w+)?\s*$|\((?:Image|Photo) Credit", re.I)
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """An answer rendered for Discord: its quotes in an embed, or a short decline."""
+    """An answer rendered for Discord: its card, and how many more quotes More holds."""
 
     answer: Answer
     """What is shown: the first `top_k` passages."""
@@ -39,6 +53,45 @@ class Reply:
     """Its id in storage, which its buttons carry; None when the database could not record it."""
     content: str | None
     embeds: tuple[discord.Embed, ...]
+    more: int = 0
+    """How many quotes the More button holds (0: no button)."""
+
+
+def corpus_facts(index: Index, settings: Settings) -> CorpusFacts:
+    """What a reader is told about the corpus (blocking: it reads the corpus and searches)."""
+    documents = index.documents
+    publishers = Counter(d.publisher for d in documents if d.publisher)
+    dates = sorted(
+        d.published[:10] for d in documents if d.published and _ISO_DATE.match(d.published)
+    )
+    names: Counter[str] = Counter()
+    for document in documents[:_EXAMPLE_DOCUMENTS]:
+        for sentence in index.sentences_of(document.id)[:_EXAMPLE_SENTENCES]:
+            names.update(person_names(sentence.text))
+    example = None
+    for name, _ in names.most_common(_EXAMPLE_TRIES):
+        question = f"Who is {name}?"
+        if ask(index, question, settings, k=1).answered:
+            example = question
+            break
+    return CorpusFacts(
+        articles=len(documents),
+        publishers=tuple(p for p, _ in publishers.most_common(3)),
+        first_published=dates[0] if dates else None,
+        last_published=dates[-1] if dates else None,
+        example_question=example,
+    )
+
+
+def is_caption(index: Index, sentence: Sentence) -> bool:
+    """Whether a sentence is a photo caption, a credit or page furniture rather than prose."""
+    if _CREDIT.search(sentence.text):
+        return True
+    alone = all(
+        (n := index.neighbour(sentence, step)) is None or n.paragraph != sentence.paragraph
+        for step in (-1, 1)
+    )
+    return alone and len(sentence.text.split()) < _CAPTION_WORDS
 
 
 class AnswerService:
@@ -48,11 +101,22 @@ class AnswerService:
         self._settings = settings
         self._storage = storage
         self._index = index
+        self._facts: tuple[str, CorpusFacts] | None = None
 
     @property
     def index(self) -> Index:
         """The index answering right now. Read it once per question: a reload replaces it."""
         return self._index()
+
+    async def facts(self, index: Index | None = None) -> CorpusFacts:
+        """What a reader is told about the corpus answering now (worked out once a corpus)."""
+        index = index or self.index
+        cached = self._facts
+        if cached is not None and cached[0] == index.version:
+            return cached[1]
+        facts = await asyncio.to_thread(corpus_facts, index, self._settings)
+        self._facts = (index.version, facts)
+        return facts
 
     async def could_answer(self, question: str) -> bool:
         """Whether any word of the question is in the corpus."""
@@ -73,9 +137,12 @@ class AnswerService:
         asker_id: int,
         channel_id: int | None,
         question_message_id: int | None = None,
+        titled: bool = False,
     ) -> Reply:
         """Record `full` for its buttons and for edits of its question, and render what is
-        shown of it. A database fault costs the buttons (logged in one line), never the answer.
+        shown of it (under the question as its title when `titled`: /ask, where Discord does
+        not show the question). A database fault costs the buttons (logged in one line),
+        never the answer.
         """
         shown = window(full, 0, self._settings.top_k)
         passages = [
@@ -97,9 +164,13 @@ class AnswerService:
         except StorageError as error:
             log.warning("answer shown without its buttons: %s", error)
             answer_id = None
+        facts = await self.facts()
         if not shown.answered:
-            return Reply(shown, answer_id, decline_text(shown), ())
-        return Reply(shown, answer_id, None, (answer_embed(shown),))
+            return Reply(shown, answer_id, None, (decline_embed(shown, facts),))
+        title = shown.question if titled else None
+        embed = answer_embed(shown, articles=facts.articles, title=title)
+        more = len(full.passages) - len(shown.passages)
+        return Reply(shown, answer_id, None, (embed,), more)
 
     async def link(self, reply: Reply, message_id: int) -> None:
         """Note which message shows the answer, so edits and deletions find it."""
@@ -123,41 +194,81 @@ class AnswerService:
         Raises `StorageError` when the database fails."""
         return await asyncio.to_thread(self._storage.answer, answer_id)
 
-    async def vote(self, answer_id: int, user_id: int, vote: int) -> VoteCount:
-        """Cast, change or take back (the same vote again) a user's vote; the new counts."""
-        await asyncio.to_thread(self._storage.toggle_vote, answer_id, user_id, vote)
-        return await asyncio.to_thread(self._storage.votes, answer_id)
+    async def vote(self, answer_id: int, user_id: int, vote: int) -> int:
+        """Cast, change or take back (the same vote again) a user's vote; the vote now held
+        (+1, -1, or 0 when taken back)."""
+        return await asyncio.to_thread(self._storage.toggle_vote, answer_id, user_id, vote)
 
     def is_current(self, stored: StoredAnswer) -> bool:
         """Whether the corpus answering now is the one the answer was given from."""
         return self.index.version == stored.corpus_version
 
     async def more(self, stored: StoredAnswer) -> discord.Embed | str:
-        """The passages stored for More, or a note saying why there are none."""
+        """The passages stored for More, numbered as in the answer, or why there are none."""
         index = self.index
         if index.version != stored.corpus_version:
             return CORPUS_CHANGED
         if len(stored.passages) <= stored.shown:
             return NO_MORE
         rest = await asyncio.to_thread(_rest, index, stored, self._settings)
-        return answer_embed(rest) if rest.passages else NO_MORE
+        if not rest.passages:
+            return NO_MORE
+        facts = await self.facts(index)
+        title = clip(f"More quotes: {stored.question}", TITLE_LIMIT)
+        return answer_embed(rest, articles=facts.articles, title=title)
 
     def context(self, stored: StoredAnswer) -> discord.Embed:
-        """Each quoted sentence among its neighbours in the live corpus, the quoted one marked."""
+        """The answer's quoted sentences among their neighbours in the live corpus, one block
+        a source with the answer's numbers (blocking: it scans the documents)."""
         index = self.index
-        blocks: list[tuple[str, list[tuple[bool, str]]]] = []
-        for number, passage in enumerate(stored.passages[: stored.shown], start=1):
+        quoted: dict[str, set[int]] = {}
+        missing = 0
+        for passage in stored.passages[: stored.shown]:
             sentence = _sentence_now(index, passage)
             if sentence is None:
-                blocks.append((f"[{number}] This passage is no longer in the corpus.", []))
+                missing += 1
                 continue
-            at = sentence.position - 1
-            siblings = index.sentences_of(passage.document_id)
-            around = siblings[max(0, at - CONTEXT_SENTENCES) : at + CONTEXT_SENTENCES + 1]
-            first, last = around[0].position, around[-1].position
-            heading = f"[{number}] {sentence.document.title}, sentences {first}-{last}"
-            blocks.append((heading, [(s.position == sentence.position, s.text) for s in around]))
-        return context_embed(clip(f"Context: {stored.question}", TITLE_LIMIT), blocks)
+            quoted.setdefault(passage.document_id, set()).add(sentence.position)
+        numbers = {
+            doc_id: n
+            for n, doc_id in enumerate(
+                dict.fromkeys(p.document_id for p in stored.passages[: stored.shown]), start=1
+            )
+        }
+        blocks = [
+            _context_block(index, numbers[doc_id], doc_id, positions)
+            for doc_id, positions in quoted.items()
+        ]
+        title = clip(f"Context: {stored.question}", TITLE_LIMIT)
+        return context_embed(title, blocks, missing)
+
+
+def _context_block(index: Index, number: int, doc_id: str, quoted: set[int]) -> ContextBlock:
+    """A source's quoted sentences with `CONTEXT_SENTENCES` on each side, overlapping windows
+    merged, captions left out, a gap marked where sentences are skipped between windows."""
+    siblings = index.sentences_of(doc_id)
+    wanted = sorted(
+        {
+            at
+            for position in quoted
+            for at in range(position - CONTEXT_SENTENCES, position + CONTEXT_SENTENCES + 1)
+            if 1 <= at <= len(siblings)
+        }
+    )
+    lines: list[tuple[bool, str] | None] = []
+    previous = None
+    for position in wanted:
+        sentence = siblings[position - 1]
+        is_quoted = position in quoted
+        if not is_quoted and is_caption(index, sentence):
+            previous = position  # left out as furniture, not as a gap in the text
+            continue
+        if previous is not None and position != previous + 1 and lines[-1] is not None:
+            lines.append(None)
+        lines.append((is_quoted, sentence.text))
+        previous = position
+    document = siblings[0].document
+    return ContextBlock(number, document, wanted[0], wanted[-1], tuple(lines))
 
 
 def _sentence_now(index: Index, passage: StoredPassage) -> Sentence | None:
@@ -179,6 +290,7 @@ def _rest(index: Index, stored: StoredAnswer, settings: Settings) -> Answer:
     order them differently. The quotes' lead-ins, follow-ons and matched words come from
     asking again; a sentence the new search does not reach is quoted alone, with its
     lead-in. As when the answer was made, a sentence already quoted is not repeated.
+    Sources keep the answer's numbers; a source the answer did not cite takes the next.
     """
     again = ask(index, stored.question, settings, k=len(stored.passages))
     quoted_as = {(p.sentence.document.id, p.sentence.position): p for p in again.passages}
@@ -196,4 +308,10 @@ def _rest(index: Index, stored: StoredAnswer, settings: Settings) -> Answer:
         quoted.update(s for s in (before, sentence, after) if s is not None)
         if number >= stored.shown:
             rest.append(replace(made, lead_in=before, follow_on=after))
-    return window(Answer(stored.question, True, tuple(rest), (), stored.corpus_version), 0)
+    shown_ids = [p.document_id for p in stored.passages[: stored.shown]]
+    ids = list(dict.fromkeys([*shown_ids, *(p.sentence.document.id for p in rest)]))
+    sources = tuple(index.document(doc_id) for doc_id in ids)
+    known = tuple(d for d in sources if d is not None)
+    numbers = {d.id: n for n, d in enumerate(known, start=1)}
+    numbered = tuple(replace(p, source_number=numbers[p.sentence.document.id]) for p in rest)
+    return Answer(stored.question, True, numbered, known, stored.corpus_version)

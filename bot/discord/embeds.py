@@ -1,4 +1,4 @@
-"""Answers and documents as Discord embeds, always within Discord's limits.
+"""Answers, declines, help and documents as Discord embeds, always within Discord's limits.
 
 Limits (discord.com/developers/docs/resources/message#embed-object-embed-limits):
 content 2000; embed title 256, description 4096, field name 256, field value
@@ -8,14 +8,21 @@ content 2000; embed title 256, description 4096, field name 256, field value
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 import discord
 
 from bot.corpus import Document
-from bot.qa.answer import Answer, Passage
-from bot.render import decline_message, emphasize, escape_markdown, sentences_label
+from bot.qa.answer import NOTHING_TO_SEARCH, Answer, Passage
+from bot.qa.highlight import answer_spans
+from bot.render import (
+    CorpusFacts,
+    emphasize,
+    escape_markdown,
+    readable_date,
+    source_details,
+)
 from bot.search.index import Sentence
 
 CONTENT_LIMIT = 2000
@@ -30,14 +37,23 @@ URL_LIMIT = 2048  # longer embed URLs are refused
 
 QUOTE_SEPARATOR = "\n\n"
 # What would end a URL written inside <...>, or that no URL holds unencoded.
-_UNSAFE_IN_URL = re.compile(r"[\s<>]")
+_UNSAFE_IN_URL = re.compile(r"[\s<>()]")
 
 ANSWER_COLOUR = discord.Colour.blurple()
+DECLINE_COLOUR = discord.Colour.dark_grey()
+SUCCESS_COLOUR = discord.Colour.green()
+FAILURE_COLOUR = discord.Colour.red()
 ELLIPSIS = "…"
+# A source's title and each of its details are cut to these in a source line: a line
+# a reader takes in at a glance, and room for the quotes.
+SOURCE_TITLE_CHARS = 120
+SOURCE_DETAIL_CHARS = 60
 
 
 def clip(text: str, limit: int) -> str:
     """Plain text cut to `limit` characters, with an ellipsis when cut."""
+    if limit <= 0:
+        return ""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
@@ -67,56 +83,19 @@ def web_url(url: str | None) -> str | None:
     return url if parts.scheme.lower() in {"http", "https"} and parts.netloc else None
 
 
-def _link(document: Document, label_limit: int = 200) -> str:
-    label = escape_markdown(clip(document.title, label_limit))
-    url = web_url(document.url)
+def link(label: str, url: str | None) -> str:
+    """`label` (Markdown already) as a link to `url` when it is one Discord can show."""
+    safe = web_url(url)
     # <...> around a URL keeps Discord from unfurling a preview of it.
-    return f"[{label}](<{url}>)" if url else label
+    return f"[{label}](<{safe}>)" if safe else label
 
 
-def _passage_block(passage: Passage, budget: int) -> str:
-    tag = f" [{passage.source_number}]"
-    text = _fit_markdown(
-        passage.text,
-        budget - len(tag) - 2,
-        lambda raw: emphasize(raw, passage.matched),
-    )
-    return f"> {text}{tag}"
+def title_link(document: Document, limit: int = SOURCE_TITLE_CHARS) -> str:
+    """The document's title, escaped and cut to `limit`, linked to it when its URL is known."""
+    return link(escape_markdown(clip(document.title, limit)), document.url)
 
 
-def _source_field(
-    number: int, document: Document, passages: list[Passage], budget: int
-) -> tuple[str, str]:
-    """A source's field name and value, within `budget` characters together (and each within
-    its own limit). The sentence numbers always stay; the link goes first when room is short
-    (the field name already has the title)."""
-    where = sentences_label(passages)
-    known = [document.publisher, f"by {document.author}" if document.author else None]
-    details = [clip(k, 200) for k in known if k]
-    if document.published:
-        details.append(document.published)
-    url = web_url(document.url)
-    heads = [_link(document), f"[source](<{url}>)" if url else "", ""]
-    tail = " · ".join([*map(escape_markdown, details), where])
-    # The name gives up room only when the full value would not fit beside it.
-    wanted_value = min(FIELD_VALUE_LIMIT, len(f"{heads[0]} · {tail}"))
-    name_limit = min(FIELD_NAME_LIMIT, max(20, budget // 4, budget - wanted_value))
-    name = clip(f"[{number}] {document.title}", name_limit)
-    room = min(FIELD_VALUE_LIMIT, budget - len(name))
-    for head in heads:
-        value = f"{head} · {tail}" if head else tail
-        if len(value) <= room:
-            return name, value
-    # Even the details without a link are too long: shorten them, keep the sentence numbers.
-    room_for_details = room - len(where) - 3
-    if details and room_for_details > 0:
-        shown = _fit_markdown(" · ".join(details), room_for_details, escape_markdown)
-        if shown:
-            return name, f"{shown} · {where}"
-    return name, clip(where, room)
-
-
-def _shares(needs: list[int], room: int) -> list[int]:
+def split_room(needs: list[int], room: int) -> list[int]:
     """Split `room` among parts needing `needs` characters: none gets more than it needs, and
     what a short part leaves is shared among the longer ones."""
     shares = [0] * len(needs)
@@ -127,60 +106,154 @@ def _shares(needs: list[int], room: int) -> list[int]:
     return shares
 
 
-def answer_embed(answer: Answer) -> discord.Embed:
-    """The quoted sentences, matched words in bold, each with its numbered citation.
+def lines_within(lines: Sequence[Sequence[str]], room: int, separator: str = "\n") -> str:
+    """One line from each list of choices (fullest first), all joined within `room`: each
+    line takes the fullest choice that fits its share, else its last choice clipped."""
+    if not lines:
+        return ""
+    room -= len(separator) * (len(lines) - 1)
+    budgets = split_room([len(choices[0]) for choices in lines], max(0, room))
+    chosen = []
+    for choices, budget in zip(lines, budgets, strict=True):
+        fitting = next((c for c in choices if len(c) <= budget), None)
+        chosen.append(fitting if fitting is not None else clip(choices[-1], budget))
+    return separator.join(line for line in chosen if line)
 
-    Everything counts toward Discord's 6000 characters: title, footer, every source field
-    and the quotes. The sources take what the quotes leave, but never more than half
-    when the quotes need it.
-    """
-    title = clip(answer.question, TITLE_LIMIT)
-    footer = clip(f"corpus {answer.corpus_version}", FOOTER_LIMIT)
-    embed = discord.Embed(title=title, colour=ANSWER_COLOUR)
-    embed.set_footer(text=footer)
-    room = EMBED_TOTAL_LIMIT - len(title) - len(footer)
 
-    passages = answer.passages
-    separators = len(QUOTE_SEPARATOR) * max(0, len(passages) - 1)
-    quote_needs = [len(_passage_block(p, DESCRIPTION_LIMIT)) for p in passages]
-    quotes_wanted = min(DESCRIPTION_LIMIT, separators + sum(quote_needs))
+# --- answers -----------------------------------------------------------------------------
 
-    sources = answer.sources[:FIELD_COUNT_LIMIT]
-    cited = [[p for p in passages if p.source_number == n] for n in range(1, len(sources) + 1)]
 
-    def source_fields(budgets: list[int]) -> list[tuple[str, str]]:
-        return [
-            _source_field(number, document, of_document, budget)
-            for number, (document, of_document, budget) in enumerate(
-                zip(sources, cited, budgets, strict=True), start=1
-            )
-        ]
-
-    fields = source_fields([FIELD_NAME_LIMIT + FIELD_VALUE_LIMIT] * len(sources))
-    field_room = max(room - quotes_wanted, room // 2)
-    if sum(len(name) + len(value) for name, value in fields) > field_room:
-        fields = source_fields(_shares([len(n) + len(v) for n, v in fields], field_room))
-    for name, value in fields:
-        embed.add_field(name=name, value=value, inline=False)
-
-    used = sum(len(name) + len(value) for name, value in fields)
-    description_room = min(DESCRIPTION_LIMIT, room - used) - separators
-    budgets = _shares(quote_needs, description_room)
-    embed.description = QUOTE_SEPARATOR.join(
-        _passage_block(p, budget) for p, budget in zip(passages, budgets, strict=True)
+def _source_line_choices(number: int, document: Document) -> list[str]:
+    """A source's line, from fullest to barest: number, linked title, publisher, author, date.
+    The title is said once; the plain choices drop the link, then the details."""
+    details = " · ".join(
+        escape_markdown(clip(d, SOURCE_DETAIL_CHARS)) for d in source_details(document)
     )
+    tail = f" · {details}" if details else ""
+    plain = escape_markdown(clip(document.title, SOURCE_TITLE_CHARS))
+    short = escape_markdown(clip(document.title, 40))
+    dated = (
+        f" · {escape_markdown(clip(readable_date(document.published), 20))}"
+        if document.published
+        else ""
+    )
+    return [
+        f"**{number}** · {title_link(document)}{tail}",
+        f"**{number}** · {plain}{tail}",
+        f"**{number}** · {short}{dated}",
+    ]
+
+
+def _quote(question: str, passage: Passage, document: Document, budget: int) -> str:
+    """A quote block: the quoted text, what answers in bold, and its number linking to the
+    article (a plain number when room is short)."""
+    number = passage.source_number
+    label = "\\[" + str(number) + "\\]"
+    linked = " " + link(label, document.url)
+    # The link is worth its characters while the quote keeps its room.
+    tag = linked if len(linked) + 2 + min(len(passage.text), 80) <= budget else " " + label
+
+    def render(raw: str) -> str:
+        return emphasize(raw, answer_spans(question, raw))
+
+    text = _fit_markdown(passage.text, max(0, budget - len(tag) - 2), render)
+    # Every line of a quote needs its marker: a quote may hold a line break.
+    return "> " + f"{text}{tag}".replace("\n", "\n> ")
+
+
+def answer_embed(
+    answer: Answer,
+    *,
+    articles: int,
+    title: str | None = None,
+) -> discord.Embed:
+    """The quotes, what answers in bold, each with its linked number; then one "Sources"
+    block, one line a cited source; a footer saying where the quotes come from.
+
+    `articles` is how many articles the corpus holds; `title` is shown above the quotes
+    (the question for /ask, where Discord does not show it; None for a reply, whose
+    preview shows it). Passages keep their `source_number`: More shows the answer's.
+    """
+    numbers = sorted({p.source_number for p in answer.passages})
+    cited = [(n, answer.sources[n - 1]) for n in numbers if 0 < n <= len(answer.sources)]
+    noun = "article" if articles == 1 else "articles"
+    footer = f"Quoted word for word from {len(cited)} of {articles:,} {noun} · /sources lists them"
+    embed = discord.Embed(title=clip(title, TITLE_LIMIT) if title else None, colour=ANSWER_COLOUR)
+    embed.set_footer(text=footer)
+
+    heading = "\n\n**Sources**\n"
+    source_choices = [_source_line_choices(n, d) for n, d in cited]
+    quote_needs = [
+        len(_quote(answer.question, p, answer.sources[p.source_number - 1], DESCRIPTION_LIMIT))
+        for p in answer.passages
+    ]
+    separators = len(QUOTE_SEPARATOR) * max(0, len(answer.passages) - 1)
+    sources_wanted = len(heading) + sum(len(c[0]) + 1 for c in source_choices)
+    quotes_wanted = separators + sum(quote_needs)
+    # The sources take what the quotes leave, but never more than half when quotes need it.
+    sources_room = max(DESCRIPTION_LIMIT - quotes_wanted, DESCRIPTION_LIMIT // 2)
+    sources = heading + lines_within(
+        source_choices, min(sources_wanted, sources_room) - len(heading)
+    )
+    quotes_room = DESCRIPTION_LIMIT - len(sources) - separators
+    budgets = split_room(quote_needs, max(0, quotes_room))
+    quotes = QUOTE_SEPARATOR.join(
+        _quote(answer.question, p, answer.sources[p.source_number - 1], budget)
+        for p, budget in zip(answer.passages, budgets, strict=True)
+    )
+    embed.description = (quotes + sources)[:DESCRIPTION_LIMIT]
     return embed
 
 
-def decline_text(answer: Answer) -> str:
-    """The short reply when nothing is quoted, within a message's 2000 characters."""
-    return clip(escape_markdown(decline_message(answer)), CONTENT_LIMIT)
+def decline_embed(answer: Answer, facts: CorpusFacts) -> discord.Embed:
+    """What the bot says when no sentence answers: plainly that the articles don't say,
+    the closest articles as links, and what to try instead. An empty question gets the
+    help card instead."""
+    if answer.reason == NOTHING_TO_SEARCH:
+        return help_embed(facts)
+    embed = discord.Embed(
+        title="I couldn't find that in the news articles I have", colour=DECLINE_COLOUR
+    )
+    noun = "article" if facts.articles == 1 else "articles"
+    if answer.reason and answer.reason.startswith("question too long"):
+        intro = f"That question is too long for me: {escape_markdown(answer.reason)}."
+    else:
+        intro = f"No sentence in the {facts.articles:,} {noun} I search answers this."
+    closest = [f"- {title_link(d)}" for d in answer.closest[:5]]
+    if closest:
+        intro += " Closest articles:"
+    tip = "Try asking about who, what, where or when"
+    if facts.example_question:
+        tip += f", for example “{escape_markdown(facts.example_question)}”"
+    tip += ", or browse the articles with `/sources`."
+    room = DESCRIPTION_LIMIT - len(intro) - len(tip) - 4
+    body = lines_within([[line] for line in closest], room)
+    embed.description = "\n".join(p for p in (intro, body) if p) + "\n\n" + tip
+    return embed
+
+
+def help_embed(facts: CorpusFacts) -> discord.Embed:
+    """For a question with nothing to look up: what the bot knows and how to ask it."""
+    embed = discord.Embed(title="Ask me about the news", colour=ANSWER_COLOUR)
+    lines = [
+        f"I answer with sentences quoted word for word from {facts.describe()}.",
+        "",
+        "Mention me with a question, or use `/ask`.",
+    ]
+    if facts.example_question:
+        lines.append(f"For example: “{escape_markdown(facts.example_question)}”")
+    lines.append("`/sources` lists the articles.")
+    embed.description = clip("\n".join(lines), DESCRIPTION_LIMIT)
+    return embed
+
+
+# --- documents ---------------------------------------------------------------------------
 
 
 def document_embed(
     document: Document, sentences: tuple[Sentence, ...], opening: int = 5
 ) -> discord.Embed:
-    """One document's metadata and its opening sentences."""
+    """One document: its linked title, who published it and when, and its opening sentences."""
     embed = discord.Embed(title=clip(document.title, TITLE_LIMIT), colour=ANSWER_COLOUR)
     url = web_url(document.url)
     if url:
@@ -188,65 +261,42 @@ def document_embed(
     for name, value in (
         ("Publisher", document.publisher),
         ("Author", document.author),
-        ("Published", document.published),
+        ("Published", readable_date(document.published) if document.published else None),
     ):
         if value:
             embed.add_field(name=name, value=clip(escape_markdown(value), FIELD_VALUE_LIMIT))
-    embed.add_field(name="Sentences", value=str(len(sentences)))
-    embed.set_footer(text=clip(f"id: {document.id}", FOOTER_LIMIT))
-    used = len(embed)
-    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - used - 10)
-    lines: list[str] = []
-    for sentence in sentences[:opening]:
-        line = f"{sentence.position}. {escape_markdown(sentence.text)}"
-        if sum(len(x) + 1 for x in lines) + len(line) > room:
-            line = clip(line, max(0, room - sum(len(x) + 1 for x in lines)))
-            if line:
-                lines.append(line)
-            break
-        lines.append(line)
-    embed.description = "\n".join(lines) or None
+    embed.set_footer(text="Ask about it with /ask · /sources lists every article")
+    room = min(DESCRIPTION_LIMIT, EMBED_TOTAL_LIMIT - len(embed) - 10)
+    opening_lines = [[escape_markdown(s.text)] for s in sentences[:opening]]
+    embed.description = lines_within(opening_lines, room) or None
     return embed
 
 
-def source_list_line(document: Document, sentence_count: int) -> str:
-    """One line of /sources: title, publisher, date and sentence count."""
-    details = [document.publisher, document.published, f"{sentence_count} sentences"]
-    label = escape_markdown(clip(document.title, 150))
-    return f"**{label}** — " + escape_markdown(" · ".join(d for d in details if d))
+def source_list_line(document: Document) -> str:
+    """One line of /sources: the linked title, publisher and date."""
+    details = [
+        document.publisher,
+        readable_date(document.published) if document.published else None,
+    ]
+    shown = " · ".join(escape_markdown(clip(d, SOURCE_DETAIL_CHARS)) for d in details if d)
+    return f"{title_link(document, 150)}" + (f" · {shown}" if shown else "")
 
 
 def paginate_lines(
-    lines: list[str], limit: int = DESCRIPTION_LIMIT, per_page: int = 20
-) -> list[str]:
-    """Group lines into pages of at most `per_page` lines and `limit` characters."""
-    pages: list[str] = []
-    current: list[str] = []
-    for full_line in lines:
-        line = clip(full_line, limit)
-        if current and (len(current) == per_page or len("\n".join([*current, line])) > limit):
-            pages.append("\n".join(current))
-            current = []
-        current.append(line)
+    lines: list[str], limit: int = DESCRIPTION_LIMIT, per_page: int = 10
+) -> list[list[int]]:
+    """Group lines (by index) into pages of at most `per_page` lines and `limit` characters
+    (a line longer than `limit` alone on its page, cut when shown)."""
+    pages: list[list[int]] = []
+    current: list[int] = []
+    used = 0
+    for at, line in enumerate(lines):
+        size = min(len(line), limit) + 1
+        if current and (len(current) == per_page or used + size > limit + 1):
+            pages.append(current)
+            current, used = [], 0
+        current.append(at)
+        used += size
     if current:
-        pages.append("\n".join(current))
-    return pages or ["The corpus is empty."]
-
-
-def context_embed(title: str, blocks: list[tuple[str, list[tuple[bool, str]]]]) -> discord.Embed:
-    """Quoted sentences among their neighbours: for each block a heading and its sentences,
-    the quoted one (flagged True) in bold, all within one embed's limits."""
-    embed = discord.Embed(title=clip(title, TITLE_LIMIT), colour=ANSWER_COLOUR)
-    room = DESCRIPTION_LIMIT - 2 * len(blocks)
-    budget = room // max(1, len(blocks))
-    parts = []
-    for heading, sentences in blocks:
-        text = f"**{escape_markdown(clip(heading, 200))}**"
-        lines = []
-        line_budget = (budget - len(text)) // max(1, len(sentences)) - 4
-        for quoted, sentence in sentences:
-            shown = escape_markdown(clip(sentence, max(10, line_budget // 2)))
-            lines.append(f"▶ **{shown}**" if quoted else shown)
-        parts.append(clip("\n".join([text, " ".join(lines)]) if lines else text, budget))
-    embed.description = clip("\n\n".join(parts), DESCRIPTION_LIMIT)
-    return embed
+        pages.append(current)
+    return pages or [[]]

@@ -41,6 +41,17 @@ def field(embed: discord.Embed, prefix: str) -> str:
     return next(f.value for f in embed.fields if f.name.startswith(prefix))
 
 
+FAILED_TITLE = "Reload failed — still answering from the previous 3 articles"
+
+
+def failure_card(result: simcord.InteractionResult) -> discord.Embed:
+    """The red card a failed reload ends with (privately, replacing the progress line)."""
+    assert result.ephemeral and not result.response.content
+    [card] = result.response.embeds
+    assert card.title == FAILED_TITLE and card.colour == discord.Colour.red()
+    return card
+
+
 async def test_reload_is_hidden_from_members_by_default(world: World) -> None:
     assert "reload" not in world.alice.available_commands(world.channel)
     assert "reload" in world.admin.available_commands(world.channel)
@@ -66,7 +77,10 @@ async def test_a_role_listed_in_settings_may_reload(world: World) -> None:
     world.guild.set_command_permissions(await reload_command(world), {editors: True})
 
     result = await editor.slash(world.channel, "reload")
-    assert reload_report(result).title == "Corpus reloaded"
+    report = reload_report(result)
+    assert report.title == "Corpus reloaded — 3 articles"
+    assert report.colour == discord.Colour.green()
+    assert report.fields == []  # nothing added, removed, changed or skipped: no empty sections
 
 
 async def test_reload_picks_up_added_changed_and_removed_files(world: World) -> None:
@@ -87,7 +101,7 @@ async def test_reload_picks_up_added_changed_and_removed_files(world: World) -> 
     assert "broken.md: not UTF-8" in field(report, "Skipped (1)")
     new_version = world.env.bot.index.version
     assert new_version != old_version and new_version in report.description
-    assert "3 documents" in report.description
+    assert report.title == "Corpus reloaded — 3 articles"
 
     answer = await world.alice.slash(world.channel, "ask", question="Who signed the cod treaty?")
     assert "Reykjavik" in answer.response.embeds[0].description
@@ -101,8 +115,9 @@ async def test_a_failed_reload_keeps_the_old_answers(world: World) -> None:
 
     result = await world.admin.slash(world.channel, "reload")
 
-    assert result.ephemeral
-    assert "Reload failed" in result.response.content and version in result.response.content
+    card = failure_card(result)
+    assert "**Reason:** the corpus has no sentences to index" in card.description
+    assert f"**Folder:** `{folder}`" in card.description  # names the folder it read
     assert world.env.bot.index.version == version
     answer = await world.alice.slash(world.channel, "ask", question=QUESTION)
     assert "Song Yanchao" in answer.response.embeds[0].description
@@ -118,10 +133,10 @@ async def test_a_reload_that_yields_nothing_gives_each_files_reason(world: World
 
     result = await world.admin.slash(world.channel, "reload")
 
-    reply = result.response.content
-    assert result.ephemeral and reply.startswith("Reload failed: ")
-    assert f"Still answering from version `{version}`" in reply
-    assert "broken.md: not UTF-8" in reply and "empty.md: empty file" in reply
+    card = failure_card(result)
+    reasons = field(card, "Skipped (2)")
+    assert "broken.md: not UTF-8" in reasons and "empty.md: empty file" in reasons
+    assert world.env.bot.index.version == version
     answer = await world.alice.slash(world.channel, "ask", question=QUESTION)
     assert "Song Yanchao" in answer.response.embeds[0].description
 
@@ -135,11 +150,12 @@ async def test_the_reasons_of_a_failed_reload_fit_one_message(world: World) -> N
 
     result = await world.admin.slash(world.channel, "reload")
 
-    reply = result.response.content
-    assert len(reply) <= 2000
-    assert "broken-article-with-a-long-name-000.md: not UTF-8" in reply
-    shown = reply.count(": not UTF-8")
-    assert reply.endswith(f"… and {300 - shown} more")
+    card = failure_card(result)
+    reasons = field(card, "Skipped (300)")
+    assert len(card) <= 6000 and len(reasons) <= 1024
+    assert "broken-article-with-a-long-name-000.md: not UTF-8" in reasons
+    shown = reasons.count(": not UTF-8")
+    assert reasons.endswith(f"… and {300 - shown} more")
 
 
 @pytest.mark.expects_error_log
@@ -155,9 +171,8 @@ async def test_an_unexpected_reload_error_is_logged_and_the_old_corpus_keeps_ans
 
     result = await world.admin.slash(world.channel, "reload")
 
-    assert result.ephemeral and result.response.content == (
-        f"Reload failed: an unexpected error (logged). Still answering from version `{version}`."
-    )
+    assert failure_card(result).description.startswith("**Reason:** an unexpected error (logged)")
+    assert world.env.bot.index.version == version
     [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert logged.exc_info is not None and "a bug in loading" in str(logged.exc_info[1])
     answer = await world.alice.slash(world.channel, "ask", question=QUESTION)
@@ -194,7 +209,8 @@ async def test_questions_during_a_slow_reload_are_answered_from_the_old_index(
     report = await reload_task
     assert bot.index.version == report.index.version != old_version
     after = await world.alice.slash(world.channel, "ask", question=QUESTION)
-    assert after.response.embeds == []  # the new corpus has no such sentence
+    # The new corpus has no such sentence.
+    assert after.response.embeds[0].title == "I couldn't find that in the news articles I have"
 
 
 async def test_reload_is_not_available_in_direct_messages(world: World) -> None:

@@ -1,5 +1,5 @@
-"""Buttons under answers (More, Context, votes), kept working across restarts; answers that
-follow their question's edits and deletion; answering in threads."""
+"""Buttons under answers (Show context, More quotes, quiet votes), kept working across
+restarts; answers that follow their question's edits and deletion; answering in threads."""
 
 from __future__ import annotations
 
@@ -11,13 +11,42 @@ import pytest
 import simcord
 
 from bot import create_bot
+from bot.render import escape_markdown
 from tests.discord.helpers import World, make_settings
 
 QUESTION = "who led the Chinese delegation?"
 
 
+ANSWER_BUTTONS = ["Show context", "More quotes (5)", "👍", "👎"]
+
+
 def labels(message: discord.Message) -> list[str]:
-    return [child.label for row in message.components for child in row.children]  # type: ignore[union-attr]
+    """Each button's label, or its emoji when it has no label."""
+    return [
+        child.label or str(child.emoji)  # type: ignore[union-attr]
+        for row in message.components
+        for child in row.children
+    ]
+
+
+def button_id(message: discord.Message, action: str) -> str:
+    """The custom id of the answer button doing `action` (up, down, more, context)."""
+    for row in message.components:
+        for child in row.children:
+            custom_id = getattr(child, "custom_id", None) or ""
+            if custom_id.startswith(f"answer:{action}:"):
+                return str(custom_id)
+    raise AssertionError(f"no {action} button")
+
+
+def votes(world: World, message: discord.Message) -> tuple[int, int]:
+    """The votes the database holds for the answer `message` shows."""
+    count = world.env.bot.storage.votes(answer_id(message))
+    return count.up, count.down
+
+
+def answer_id(message: discord.Message) -> int:
+    return int(button_id(message, "up").rsplit(":", 1)[1])
 
 
 async def ask_in_channel(
@@ -27,12 +56,21 @@ async def ask_in_channel(
     return asked, world.channel.last_message
 
 
-async def test_every_answer_carries_more_context_and_vote_buttons(world: World) -> None:
+async def test_every_answer_carries_context_more_and_quiet_vote_buttons(world: World) -> None:
     _, answer = await ask_in_channel(world)
-    assert labels(answer) == ["More", "Context", "👍 0", "👎 0"]
+    assert labels(answer) == ANSWER_BUTTONS
+    buttons = [child for row in answer.components for child in row.children]
+    assert all(b.style is discord.ButtonStyle.secondary for b in buttons)  # type: ignore[union-attr]
 
     result = await world.alice.slash(world.channel, "ask", question=QUESTION)
-    assert labels(result.response.message) == ["More", "Context", "👍 0", "👎 0"]
+    assert labels(result.response.message) == ANSWER_BUTTONS
+
+
+async def test_more_is_absent_when_nothing_more_matches(world: World) -> None:
+    settings = make_settings(world.env.bot.settings.corpus_dir, more_passages=0)
+    await world.env.restart_bot(create_bot(settings))
+    _, answer = await ask_in_channel(world)
+    assert labels(answer) == ["Show context", "👍", "👎"]
 
 
 async def test_a_declined_question_gets_no_buttons(world: World) -> None:
@@ -46,7 +84,7 @@ async def test_more_shows_the_next_passages_privately(world: World) -> None:
     _, answer = await ask_in_channel(world)
     shown = answer.embeds[0].description
 
-    more = await world.admin.click(answer, label="More")
+    more = await world.admin.click(answer, label="More quotes (5)")
 
     assert more.ephemeral
     [embed] = more.response.embeds
@@ -57,40 +95,67 @@ async def test_more_shows_the_next_passages_privately(world: World) -> None:
 async def test_context_shows_each_quote_among_its_neighbours(world: World) -> None:
     _, answer = await ask_in_channel(world)
 
-    context = await world.alice.click(answer, label="Context")
+    context = await world.alice.click(answer, label="Show context")
 
     assert context.ephemeral
     description = context.response.embeds[0].description
-    assert "▶ **" in description and "Song Yanchao" in description
-    assert "\\[1\\] Pentagon Officials Host Chinese Counterparts" in description  # shown as [1]
-    assert "sentences 2-6" in description  # sentence 4 with two on each side
+    lines = description.splitlines()
+    # One block a source, numbered as in the answer, each sentence whole on its own line,
+    # the quoted ones as quotes.
+    assert "**1** · Pentagon Officials Host Chinese Counterparts for High-Level Talks" in lines[0]
+    assert "sentences 2-6" in lines[0]  # sentence 4 with two on each side
+    for passage in world.env.bot.storage.answer(answer_id(answer)).passages[:3]:
+        assert f"> {escape_markdown(passage.text)}" in lines
+    assert any(line.startswith("**2** · China and US military leaders meet") for line in lines)
+    assert "United States and China flags." not in description  # a caption
+    assert "…" not in description.replace("\n…\n", "")  # nothing cut
 
 
 async def test_a_vote_counts_once_per_user_and_clicking_again_takes_it_back(world: World) -> None:
     _, answer = await ask_in_channel(world)
+    up, down = button_id(answer, "up"), button_id(answer, "down")
 
-    await world.alice.click(answer, label="👍 0")
-    assert labels(world.channel.last_message)[2:] == ["👍 1", "👎 0"]
-    await world.admin.click(world.channel.last_message, label="👍 1")
-    assert labels(world.channel.last_message)[2:] == ["👍 2", "👎 0"]
-    await world.alice.click(world.channel.last_message, label="👎 0")  # alice changes her mind
-    assert labels(world.channel.last_message)[2:] == ["👍 1", "👎 1"]
-    await world.alice.click(world.channel.last_message, label="👎 1")  # and takes it back
-    assert labels(world.channel.last_message)[2:] == ["👍 1", "👎 0"]
+    thanks = await world.alice.click(answer, custom_id=up)
+    assert thanks.ephemeral and thanks.response.content.startswith("Thanks — recorded")
+    assert "click again to undo" in thanks.response.content.casefold()
+    assert votes(world, answer) == (1, 0)
+    await world.admin.click(answer, custom_id=up)
+    assert votes(world, answer) == (2, 0)
+    changed = await world.alice.click(answer, custom_id=down)  # alice changes her mind
+    assert votes(world, answer) == (1, 1)
+    assert changed.ephemeral and changed.response.components  # "what was wrong?"
+    undone = await world.alice.click(answer, custom_id=down)  # and takes it back
+    assert undone.ephemeral and "taken back" in undone.response.content
+    assert votes(world, answer) == (1, 0)
+    # The card itself never changes: no counts on it.
+    assert labels(world.channel.last_message) == ANSWER_BUTTONS
+
+
+async def test_a_thumbs_down_may_say_what_was_wrong(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, answer = await ask_in_channel(world)
+    asked = await world.alice.click(answer, custom_id=button_id(answer, "down"))
+
+    with caplog.at_level(logging.INFO):
+        noted = await world.alice.select(asked.response, ["hard-to-read"])
+
+    assert noted.response.content == "Thanks — noted."
+    assert "reason=hard-to-read" in caplog.text
 
 
 async def test_buttons_keep_working_after_a_restart(world: World) -> None:
     _, answer = await ask_in_channel(world)
-    await world.alice.click(answer, label="👍 0")
+    await world.alice.click(answer, custom_id=button_id(answer, "up"))
 
     await world.env.restart_bot(create_bot(world.env.bot.settings))
 
-    more = await world.alice.click(world.channel.last_message, label="More")
+    more = await world.alice.click(world.channel.last_message, label="More quotes (5)")
     assert more.acknowledged and more.response.embeds
-    context = await world.alice.click(world.channel.last_message, label="Context")
+    context = await world.alice.click(world.channel.last_message, label="Show context")
     assert "Song Yanchao" in context.response.embeds[0].description
-    await world.admin.click(world.channel.last_message, label="👍 1")
-    assert labels(world.channel.last_message)[2:] == ["👍 2", "👎 0"]
+    await world.admin.click(world.channel.last_message, custom_id=button_id(answer, "up"))
+    assert votes(world, answer) == (2, 0)
 
 
 async def test_context_after_the_corpus_changed_says_the_passage_is_gone(world: World) -> None:
@@ -101,10 +166,10 @@ async def test_context_after_the_corpus_changed_says_the_passage_is_gone(world: 
             path.unlink()
     await world.admin.slash(world.channel, "reload")
 
-    context = await world.alice.click(answer, label="Context")
+    context = await world.alice.click(answer, label="Show context")
     description = context.response.embeds[0].description
-    assert "\\[1\\] This passage is no longer in the corpus." in description
-    more = await world.alice.click(answer, label="More")
+    assert "3 quoted sentences are no longer in the corpus." in description
+    more = await world.alice.click(answer, label="More quotes (5)")
     assert more.ephemeral and "corpus has changed" in more.response.content
 
 
@@ -117,7 +182,8 @@ async def test_editing_the_question_edits_the_answer(world: World) -> None:
 
     edited = next(m for m in world.channel.history() if m.id == answer.id)
     assert "Stimson Center" in edited.embeds[0].description
-    assert labels(edited) == ["More", "Context", "👍 0", "👎 0"]  # a new answer, new votes
+    assert labels(edited)[0] == "Show context"  # a new answer, new buttons
+    assert button_id(edited, "up") != button_id(answer, "up")
     assert len(world.channel.history()) == 2
 
 
@@ -159,11 +225,12 @@ async def test_a_button_from_a_lost_database_says_the_answer_is_no_longer_on_rec
     await world.env.restart_bot(create_bot(settings))
     await ask_in_channel(world, "Which think tank does Sun Yun work for?")
 
-    for label in ("More", "Context", "👍 0"):
-        clicked = await world.alice.click(old_answer, label=label)
-        assert clicked.ephemeral, label
+    new_answer = world.channel.history()[-1]
+    for action in ("more", "context", "up"):
+        clicked = await world.alice.click(old_answer, custom_id=button_id(old_answer, action))
+        assert clicked.ephemeral, action
         assert clicked.response.content == "That answer is no longer on record; ask again."
-    assert labels(world.channel.history()[1])[2:] == ["👍 0", "👎 0"]  # no vote went anywhere
+    assert votes(world, new_answer) == (0, 0)  # no vote went anywhere
 
 
 async def test_context_finds_the_quote_after_a_reload_added_a_sentence_before_it(
@@ -179,11 +246,11 @@ async def test_context_finds_the_quote_after_a_reload_added_a_sentence_before_it
     )
     await world.admin.slash(world.channel, "reload")
 
-    context = await world.alice.click(answer, label="Context")
+    context = await world.alice.click(answer, label="Show context")
 
     description = context.response.embeds[0].description
     assert "no longer in the corpus" not in description
-    assert "▶ **Michael S. Chase" in description and "Song Yanchao" in description
+    assert "> Michael S. Chase" in description and "Song Yanchao" in description
     assert "sentences 3-7" in description  # now sentence 5, two on each side
 
 
@@ -198,7 +265,7 @@ async def test_a_question_edited_away_and_back_is_answered_again(world: World) -
     assert len(history) == 2 and history[1].id != answer.id
     assert history[1].reference is not None and history[1].reference.message_id == asked.id
     assert "Song Yanchao" in history[1].embeds[0].description
-    assert labels(history[1]) == ["More", "Context", "👍 0", "👎 0"]
+    assert labels(history[1]) == ANSWER_BUTTONS
 
     await world.alice.delete(asked)  # the new answer is tracked like the first
     assert world.channel.history() == []
@@ -218,7 +285,7 @@ async def test_in_thread_mode_a_bare_mention_is_answered_in_place_without_a_thre
     assert world.channel.threads == []
     reply = world.channel.last_message
     assert reply.reference is not None and reply.reference.message_id == asked.id
-    assert reply.content.startswith("Nothing to search for")
+    assert reply.embeds[0].title == "Ask me about the news"  # the help card
 
 
 async def test_in_thread_mode_deleting_the_question_removes_the_bots_own_thread(
@@ -301,7 +368,7 @@ async def test_a_button_that_fails_unexpectedly_gets_an_apology_not_silence(
 
     monkeypatch.setattr(answers, "context_embed", broken)
     with caplog.at_level(logging.ERROR):
-        context = await world.alice.click(answer, label="Context")
+        context = await world.alice.click(answer, label="Show context")
 
     assert context.ephemeral and "Sorry" in context.response.content
     assert "context exploded" in caplog.text

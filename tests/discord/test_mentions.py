@@ -26,8 +26,15 @@ async def test_no_message_the_bot_sends_can_ping(world: World) -> None:
     await alice.send(world.channel, f"<@{me.id}> {ping}")  # nothing to search: a reply
     [thread] = world.channel.threads
     answer = thread.history()[-1]
-    await world.admin.click(answer, label="More")  # a deferred interaction's followup
-    await world.admin.click(answer, label="Context")  # an interaction response
+    await world.admin.click(answer, label="More quotes (5)")  # a deferred interaction's followup
+    await world.admin.click(answer, label="Show context")  # an interaction response
+    down = next(
+        str(child.custom_id)  # type: ignore[union-attr]
+        for row in answer.components
+        for child in row.children
+        if str(getattr(child, "custom_id", "")).startswith("answer:down:")
+    )
+    await world.admin.click(answer, custom_id=down)  # a private acknowledgement with a menu
     await env.advance_time(61)
     await alice.edit(asked, f"<@{me.id}> {ping} Who is Eli Ratner?")  # an edited answer
     await world.admin.slash(world.channel, "ask", question=f"{ping} {QUESTION}")

@@ -3,12 +3,13 @@ answer buttons work while the ask feature that owns them is loaded."""
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from bot import create_bot
-from bot.discord.embeds import answer_embed
 from bot.pipeline import ask
-from bot.qa.answer import Answer, window
+from bot.qa.answer import Answer
 from tests.discord.helpers import World, make_settings
 
 QUESTION = "who led the Chinese delegation?"
@@ -30,16 +31,39 @@ def plain(markdown: str) -> str:
     return markdown.replace("**", "").replace("\\", "")
 
 
+def numbered_sources(description: str) -> dict[str, str]:
+    """Each source line's title by its number, from a card's Sources block."""
+    lines = description.split("**Sources**\n", 1)[1].splitlines()
+    found = (re.match(r"\*\*(\d+)\*\* · ([^·]+)", line) for line in lines)
+    return {m[2].strip(): m[1] for m in found if m}
+
+
 async def test_more_after_a_restart_shows_exactly_what_it_showed_before(world: World) -> None:
     await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
-    before = answer_embed(window(full_answer(world), world.env.bot.settings.top_k))
+    before = await world.alice.click(world.channel.last_message, label="More quotes (5)")
 
     await world.env.restart_bot(create_bot(world.env.bot.settings))
-    more = await world.alice.click(world.channel.last_message, label="More")
+    more = await world.alice.click(world.channel.last_message, label="More quotes (5)")
 
     [embed] = more.response.embeds
-    assert embed.description == before.description
-    assert [(f.name, f.value) for f in embed.fields] == [(f.name, f.value) for f in before.fields]
+    assert embed.description == before.response.embeds[0].description
+
+
+async def test_more_keeps_the_answers_numbers(world: World) -> None:
+    await world.alice.send(world.channel, f"<@{world.env.bot.user.id}> {QUESTION}")
+    answer = world.channel.last_message
+    more = await world.alice.click(answer, label="More quotes (5)")
+
+    in_answer = numbered_sources(answer.embeds[0].description)
+    in_more = numbered_sources(more.response.embeds[0].description)
+    shared = in_answer.keys() & in_more.keys()
+    assert shared and all(in_answer[title] == in_more[title] for title in shared)
+    # A source the answer did not cite takes the next number.
+    for title in in_more.keys() - in_answer.keys():
+        assert int(in_more[title]) > len(in_answer)
+    # Each quote in More cites a number its Sources block lists.
+    cited = set(re.findall(r"\\\[(\d+)\\\]", more.response.embeds[0].description))
+    assert cited == set(in_more.values())
 
 
 async def test_more_after_a_restart_with_new_ranking_settings_shows_the_stored_passages(
@@ -54,7 +78,7 @@ async def test_more_after_a_restart_with_new_ranking_settings_shows_the_stored_p
     await world.env.restart_bot(create_bot(reranked))
     assert [p.sentence for p in full_answer(world).passages[top_k:]] != stored
 
-    more = await world.alice.click(world.channel.last_message, label="More")
+    more = await world.alice.click(world.channel.last_message, label="More quotes (5)")
 
     assert more.ephemeral
     shown = plain(more.response.embeds[0].description)
@@ -69,9 +93,15 @@ async def test_answer_buttons_work_while_the_ask_feature_is_loaded(world: World)
     bot = world.env.bot
 
     await bot.unload_extension("bot.discord.ask")
-    ignored = await world.alice.click(answer, label="👍 0")
+    up = next(
+        str(child.custom_id)  # type: ignore[union-attr]
+        for row in answer.components
+        for child in row.children
+        if str(getattr(child, "custom_id", "")).startswith("answer:up:")
+    )
+    ignored = await world.alice.click(answer, custom_id=up)
     assert not ignored.acknowledged
 
     await bot.load_extension("bot.discord.ask")
-    await world.alice.click(answer, label="👍 0")
-    assert labels(world.channel.last_message)[2:] == ["👍 1", "👎 0"]
+    thanks = await world.alice.click(answer, custom_id=up)
+    assert thanks.ephemeral and thanks.response.content.startswith("Thanks — recorded")

@@ -61,7 +61,7 @@ async def test_an_admin_sees_the_progress_then_the_report(world: World) -> None:
     assert report["embeds"]  # the last edit is the report: no progress line lands after it
     assert result.ephemeral and result.response.content == ""  # the progress line is gone
     [embed] = result.response.embeds
-    assert embed.title == "Corpus reloaded"
+    assert embed.title.startswith("Corpus reloaded — ")
     assert f"Added ({ARTICLES})" in [field.name for field in embed.fields]
 
 
@@ -76,14 +76,16 @@ async def test_a_failed_reload_ends_with_its_reason_and_its_progress_stops(
 
     result = await world.admin.slash(world.channel, "reload")
 
-    assert result.ephemeral and result.response.content.startswith("Reload failed: ")
-    assert version in result.response.content
+    [card] = result.response.embeds
+    assert result.ephemeral and not result.response.content  # the progress line is gone
+    assert card.title.startswith("Reload failed — still answering from the previous 3 articles")
+    assert world.env.bot.index.version == version
     assert original_edits(world)[0]["content"].startswith("Reloading the corpus… ")
     assert progress_tasks() == []
     edits = len(original_edits(world))
     await world.env.advance_time(20 * FAST)  # many intervals later: nothing edits the reply
     assert len(original_edits(world)) == edits
-    assert result.response.content.startswith("Reload failed: ")
+    assert result.response.embeds[0].title.startswith("Reload failed — ")
 
 
 async def test_a_refused_progress_edit_is_one_warning_and_the_reload_goes_on(
@@ -101,7 +103,7 @@ async def test_a_refused_progress_edit_is_one_warning_and_the_reload_goes_on(
     assert len([w for w in warnings if "no longer showing progress" in w]) == 1
     [refused, report] = original_edits(world)  # no progress line after the refused one
     assert refused["content"].startswith("Reloading the corpus… ") and report["embeds"]
-    assert result.response.embeds[0].title == "Corpus reloaded"
+    assert result.response.embeds[0].title == "Corpus reloaded — 3 articles"
     assert world.env.errors == []  # nothing reached the command
 
 

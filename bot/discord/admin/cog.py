@@ -13,9 +13,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.corpus import CorpusError
-from bot.discord.admin.report import failure_message, report_embed
+from bot.discord.admin.report import failure_embed, report_embed
 from bot.discord.client import QABot, ReloadBusy
-from bot.discord.embeds import CONTENT_LIMIT, clip
 from bot.discord.errors import NotAdmin
 from bot.progress import Progress
 
@@ -107,7 +106,8 @@ class AdminCog(commands.Cog):
             await interaction.response.send_message(BUSY_MESSAGE, ephemeral=True)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        old_version = self.bot.index.version
+        articles = len(self.bot.index.documents)
+        folder = str(self.bot.settings.corpus_dir)
         progress = Progress()
         try:
             async with progress_shown(
@@ -115,19 +115,18 @@ class AdminCog(commands.Cog):
             ):
                 report = await self.bot.reload_corpus(progress)
         except ReloadBusy:
-            message = BUSY_MESSAGE
+            await interaction.edit_original_response(content=BUSY_MESSAGE)
+            return
         except (CorpusError, OSError) as error:
             log.warning("reload failed: %s", error)
-            message = failure_message(error, old_version)
+            skipped = error.skipped if isinstance(error, CorpusError) else ()
+            failed = failure_embed(str(error), articles, folder, skipped)
         except Exception:
             # A bug, not a bad corpus: keep the traceback, and still say which corpus answers.
             log.exception("reload failed unexpectedly")
-            message = (
-                "Reload failed: an unexpected error (logged). "
-                f"Still answering from version `{old_version}`."
-            )
+            failed = failure_embed("an unexpected error (logged)", articles, folder)
         else:
             # The report replaces the progress line: one private message, never a stale line.
             await interaction.edit_original_response(content=None, embed=report_embed(report))
             return
-        await interaction.edit_original_response(content=clip(message, CONTENT_LIMIT))
+        await interaction.edit_original_response(content=None, embed=failed)

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import discord
 
-from bot.corpus import CorpusError, SkippedFile
+from bot.corpus import SkippedFile
 from bot.discord.client import ReloadReport
-from bot.discord.embeds import ANSWER_COLOUR, CONTENT_LIMIT, FIELD_VALUE_LIMIT, clip
+from bot.discord.embeds import (
+    DESCRIPTION_LIMIT,
+    FAILURE_COLOUR,
+    FIELD_VALUE_LIMIT,
+    SUCCESS_COLOUR,
+    clip,
+)
 from bot.render import escape_markdown
 
 
 def _ids(ids: tuple[str, ...]) -> str:
-    return clip(escape_markdown(", ".join(ids)), FIELD_VALUE_LIMIT) if ids else "none"
+    return _fit_ids(ids, FIELD_VALUE_LIMIT)
+
+
+def _fit_ids(ids: tuple[str, ...], limit: int) -> str:
+    """The ids, escaped and comma-separated: as many whole ones as fit, then how many more."""
+    shown: list[str] = []
+    for number, doc_id in enumerate(ids):
+        more = f", … and {len(ids) - number} more"
+        candidate = ", ".join([*shown, escape_markdown(doc_id)])
+        if len(candidate) + (len(more) if number < len(ids) - 1 else 0) > limit:
+            return clip(", ".join(shown) + more if shown else more[2:], limit)
+        shown.append(escape_markdown(doc_id))
+    return ", ".join(shown)
 
 
 def skipped_lines(skipped: tuple[SkippedFile, ...], limit: int) -> str:
@@ -33,37 +51,55 @@ def skipped_lines(skipped: tuple[SkippedFile, ...], limit: int) -> str:
     return "\n".join(kept)
 
 
-def failure_message(error: CorpusError | OSError, old_version: str) -> str:
-    """The reply to a reload that failed: why, that the old corpus still answers, and, when
-    the load left things out on the way, each with its reason (within Discord's limit)."""
-    head = (
-        f"Reload failed: {escape_markdown(clip(str(error), 500))}. "
-        f"Still answering from version `{old_version}`."
+def failure_embed(
+    reason: str, articles: int, folder: str, skipped: tuple[SkippedFile, ...] = ()
+) -> discord.Embed:
+    """The red card of a reload that failed: that the previous corpus still answers, why,
+    from which folder, and what the load left out on the way (within Discord's limits)."""
+    noun = "article" if articles == 1 else "articles"
+    embed = discord.Embed(
+        title=f"Reload failed — still answering from the previous {articles:,} {noun}",
+        colour=FAILURE_COLOUR,
     )
-    skipped = error.skipped if isinstance(error, CorpusError) else ()
-    if not skipped:
-        return head
-    title = f"\nSkipped ({len(skipped)}):\n"
-    return head + title + skipped_lines(skipped, CONTENT_LIMIT - len(head) - len(title))
+    embed.description = clip(
+        f"**Reason:** {escape_markdown(clip(reason, 1500))}\n"
+        f"**Folder:** `{clip(folder.replace('`', ''), 500)}`",
+        DESCRIPTION_LIMIT,
+    )
+    if skipped:
+        embed.add_field(
+            name=f"Skipped ({len(skipped):,})",
+            value=skipped_lines(skipped, FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    return embed
 
 
 def report_embed(report: ReloadReport) -> discord.Embed:
+    """The green card of a reload that worked: what the corpus holds now, its version, and
+    what was added, removed, changed or skipped (sections with nothing in them left out)."""
     change, index = report.change, report.index
-    embed = discord.Embed(title="Corpus reloaded", colour=ANSWER_COLOUR)
+    count = len(index.documents)
+    embed = discord.Embed(
+        title=f"Corpus reloaded — {count:,} article{'s' if count != 1 else ''}",
+        colour=SUCCESS_COLOUR,
+    )
     embed.description = (
-        f"{len(index.documents)} documents, {len(index.sentences)} sentences, "
-        f"version `{index.version}`, {report.seconds:.2f} s"
+        f"{len(index.sentences):,} sentences in {report.seconds:.2f} s · version `{index.version}`"
     )
-    embed.add_field(name=f"Added ({len(change.added)})", value=_ids(change.added), inline=False)
-    embed.add_field(
-        name=f"Removed ({len(change.removed)})", value=_ids(change.removed), inline=False
-    )
-    embed.add_field(
-        name=f"Changed ({len(change.changed)})", value=_ids(change.changed), inline=False
-    )
-    embed.add_field(
-        name=f"Skipped ({len(report.skipped)})",
-        value=skipped_lines(report.skipped, FIELD_VALUE_LIMIT) if report.skipped else "none",
-        inline=False,
-    )
+    if not (change.added or change.removed or change.changed or report.skipped):
+        embed.description += "\nNo article was added, removed or changed."
+    for name, ids in (
+        ("Added", change.added),
+        ("Removed", change.removed),
+        ("Changed", change.changed),
+    ):
+        if ids:
+            embed.add_field(name=f"{name} ({len(ids):,})", value=_ids(ids), inline=False)
+    if report.skipped:
+        embed.add_field(
+            name=f"Skipped ({len(report.skipped):,})",
+            value=skipped_lines(report.skipped, FIELD_VALUE_LIMIT),
+            inline=False,
+        )
     return embed

@@ -1,38 +1,57 @@
-"""The buttons under every answer: More, Context, 👍 and 👎.
+"""The buttons under every answer: Show context, More quotes (n), 👍 and 👎.
 
 They are dynamic items, registered by the ask cog while it is loaded: the custom id
 carries the action and the answer's id, and the answer is read back from storage when
 a button is clicked, so buttons keep working after the bot restarts. An answer the
 database could not record gets one disabled "Buttons unavailable" button instead.
+
+Votes are quiet: the card shows no counts (a poll's look, and meaningless on a private
+answer); the voter gets a private acknowledgement, and a 👎 a short menu asking what was
+wrong.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.discord.answers import CORPUS_CHANGED, AnswerService
 from bot.discord.errors import STORAGE_DOWN, handle_interaction_error, send_private
-from bot.store.storage import VoteCount
 
 if TYPE_CHECKING:
     from bot.discord.client import QABot
 
+log = logging.getLogger(__name__)
+
 NOT_ON_RECORD = "That answer is no longer on record; ask again."
+VOTE_UP = "Thanks — recorded 👍. Click again to undo."
+VOTE_DOWN = "Thanks — recorded 👎. Click again to undo. What was wrong?"
+VOTE_UNDONE = "Your vote is taken back."
+REASON_THANKS = "Thanks — noted."
+# What a 👎 can say was wrong, by the value kept in the log (see the report: storing it
+# needs a column in bot.store).
+DOWNVOTE_REASONS = (
+    ("off-topic", "The quotes don't answer the question"),
+    ("wrong-source", "The article is wrong or out of date"),
+    ("hard-to-read", "The quotes are cut off or hard to read"),
+    ("missing", "The answer is in the articles but wasn't found"),
+    ("other", "Something else"),
+)
+REASON_TIMEOUT_SECONDS = 300.0
 
 
-def answer_view(answer_id: int, votes: VoteCount) -> discord.ui.View:
+def answer_view(answer_id: int, more: int) -> discord.ui.View:
+    """The buttons under an answer; "More quotes (n)" only when `more` quotes are held."""
     view = discord.ui.View(timeout=None)
-    for action, label, style in (
-        ("more", "More", discord.ButtonStyle.secondary),
-        ("context", "Context", discord.ButtonStyle.secondary),
-        ("up", f"👍 {votes.up}", discord.ButtonStyle.success),
-        ("down", f"👎 {votes.down}", discord.ButtonStyle.danger),
-    ):
-        view.add_item(AnswerButton(action, answer_id, label=label, style=style))
+    view.add_item(AnswerButton("context", answer_id, label="Show context"))
+    if more > 0:
+        view.add_item(AnswerButton("more", answer_id, label=f"More quotes ({more})"))
+    view.add_item(AnswerButton("up", answer_id, emoji="👍"))
+    view.add_item(AnswerButton("down", answer_id, emoji="👎"))
     return view
 
 
@@ -42,6 +61,36 @@ def unavailable_view() -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(AnswerButton("unavailable", 0, label="Buttons unavailable", disabled=True))
     return view
+
+
+class DownvoteReasons(discord.ui.View):
+    """A private menu under a 👎's acknowledgement: what was wrong with the answer."""
+
+    def __init__(self, answer_id: int) -> None:
+        super().__init__(timeout=REASON_TIMEOUT_SECONDS)
+        self.answer_id = answer_id
+        menu: discord.ui.Select[DownvoteReasons] = discord.ui.Select(
+            placeholder="What was wrong? (optional)",
+            options=[
+                discord.SelectOption(label=label, value=value) for value, label in DOWNVOTE_REASONS
+            ],
+        )
+        menu.callback = self._chosen  # type: ignore[method-assign]
+        self.menu = menu
+        self.add_item(menu)
+
+    async def _chosen(self, interaction: discord.Interaction[Any]) -> None:
+        log.info("downvote reason answer=%d reason=%s", self.answer_id, self.menu.values[0])
+        self.stop()
+        await interaction.response.edit_message(content=REASON_THANKS, view=None)
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[Any],
+        error: Exception,
+        item: discord.ui.Item[Any],
+    ) -> None:
+        await handle_interaction_error(interaction, error)
 
 
 class AnswerButton(
@@ -56,13 +105,14 @@ class AnswerButton(
         answer_id: int,
         *,
         label: str | None = None,
-        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+        emoji: str | None = None,
         disabled: bool = False,
     ) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label or action,
-                style=style,
+                label=label or (None if emoji else action),
+                emoji=emoji,
+                style=discord.ButtonStyle.secondary,
                 custom_id=f"answer:{action}:{answer_id}",
                 disabled=disabled,
             )
@@ -112,7 +162,12 @@ class AnswerButton(
             context = await asyncio.to_thread(answers.context, stored)
             await interaction.response.send_message(embed=context, ephemeral=True)
         else:
-            votes = await answers.vote(
+            held = await answers.vote(
                 stored.id, interaction.user.id, 1 if self.action == "up" else -1
             )
-            await interaction.response.edit_message(view=answer_view(stored.id, votes))
+            if held == -1:
+                await interaction.response.send_message(
+                    VOTE_DOWN, view=DownvoteReasons(stored.id), ephemeral=True
+                )
+            else:
+                await send_private(interaction, VOTE_UP if held == 1 else VOTE_UNDONE)

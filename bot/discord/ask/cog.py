@@ -7,6 +7,7 @@ goes out with its buttons marked unavailable (see bot.discord.answers).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -21,7 +22,7 @@ from bot.discord.ask.question import question_words
 from bot.discord.client import QABot
 from bot.discord.embeds import clip
 from bot.qa.answer import Answer
-from bot.store.storage import StoredAnswer, VoteCount
+from bot.store.storage import StoredAnswer
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ QUESTION_OPTION_MAX = 500
 THREAD_NAME_LIMIT = 100
 # How far back a thread is read before the bot removes it as its own (answers only).
 THREAD_CHECK_LIMIT = 100
+# How long /ask waits for its answer before deferring: Discord allows 3 seconds for the first
+# response, and only a first response can still choose whether the reply is private.
+DECIDE_SECONDS = 2.0
 
 
 def _by_user(user_id: int) -> int:
@@ -44,7 +48,7 @@ def _view(reply: Reply) -> discord.ui.View | None:
         return None
     if reply.answer_id is None:
         return unavailable_view()
-    return answer_view(reply.answer_id, VoteCount(0, 0))
+    return answer_view(reply.answer_id, reply.more)
 
 
 async def _post(reply: Reply, where: discord.abc.Messageable | discord.Message) -> discord.Message:
@@ -259,13 +263,13 @@ class AskCog(commands.Cog):
     @app_commands.command(name="ask", description="Ask a question about the news articles")
     @app_commands.describe(
         question="What do you want to know?",
-        private="Only you see the answer (default: no)",
+        private="Only you see the reply (default: an answer is public, a decline private)",
     )
     async def ask_command(
         self,
         interaction: discord.Interaction[QABot],
         question: app_commands.Range[str, 1, QUESTION_OPTION_MAX],
-        private: bool = False,
+        private: bool | None = None,
     ) -> None:
         started = time.perf_counter()
         wait = self._wait_for(interaction.user.id)
@@ -274,20 +278,39 @@ class AskCog(commands.Cog):
                 f"Slow down: you can ask again in {wait:.0f} s.", ephemeral=True
             )
             return
-        await interaction.response.defer(ephemeral=private, thinking=True)
-        full = await self.answers.ask(question_words(question))
-        reply = await self.answers.record(
-            full, asker_id=interaction.user.id, channel_id=interaction.channel_id
-        )
-        sent = await interaction.followup.send(
-            reply.content or "",
-            embeds=list(reply.embeds),
-            view=_view(reply) or discord.utils.MISSING,
-            ephemeral=private,
-            wait=True,
-        )
+        work = asyncio.ensure_future(self._answer(question_words(question), interaction))
+        done, _ = await asyncio.wait({work}, timeout=DECIDE_SECONDS)
+        sent: discord.Message
+        if work in done:
+            # In time to choose who sees it: a decline helps the asker only, unless they
+            # chose otherwise (a deferred reply's visibility cannot change afterwards).
+            reply = work.result()
+            ephemeral = not reply.answer.answered if private is None else private
+            await interaction.response.send_message(
+                reply.content,
+                embeds=list(reply.embeds),
+                view=_view(reply) or discord.utils.MISSING,
+                ephemeral=ephemeral,
+            )
+            sent = await interaction.original_response()
+        else:
+            await interaction.response.defer(ephemeral=bool(private), thinking=True)
+            reply = await work
+            sent = await interaction.followup.send(
+                reply.content or "",
+                embeds=list(reply.embeds),
+                view=_view(reply) or discord.utils.MISSING,
+                ephemeral=bool(private),
+                wait=True,
+            )
         await self.answers.link(reply, sent.id)
         self._log_answer(interaction.guild, interaction.channel, reply.answer, started)
+
+    async def _answer(self, question: str, interaction: discord.Interaction[QABot]) -> Reply:
+        full = await self.answers.ask(question)
+        return await self.answers.record(
+            full, asker_id=interaction.user.id, channel_id=interaction.channel_id, titled=True
+        )
 
     def _log_answer(
         self, guild: discord.Guild | None, channel: object, answer: Answer, started: float

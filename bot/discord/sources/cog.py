@@ -23,11 +23,10 @@ CHOICE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
 CHOICE_TEXT_LIMIT = 100  # ... each name and value at most 100 characters
 
 
-def _source_pages(index: Index) -> list[str]:
-    """The /sources list, one line a document, in pages (blocking: it walks the corpus)."""
-    return paginate_lines(
-        [source_list_line(d, len(index.sentences_of(d.id))) for d in index.documents]
-    )
+def _source_pages(index: Index) -> tuple[list[str], list[list[int]]]:
+    """The /sources list, one line a document, and its pages (blocking: it walks the corpus)."""
+    lines = [source_list_line(d) for d in index.documents]
+    return lines, paginate_lines(lines)
 
 
 class SourcesCog(commands.Cog):
@@ -35,15 +34,14 @@ class SourcesCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="sources", description="List the articles the bot quotes from")
-    async def sources(self, interaction: discord.Interaction[QABot]) -> None:
+    @app_commands.describe(public="Show the list to everyone here (default: only you)")
+    async def sources(self, interaction: discord.Interaction[QABot], public: bool = False) -> None:
         index = self.bot.index
-        pages = await asyncio.to_thread(_source_pages, index)
-        title = f"{len(index.documents)} sources, {len(index.sentences)} sentences"
-        view = SourcesPaginator(pages, title, interaction)
-        if len(pages) == 1:
-            await interaction.response.send_message(embed=view.embed())
-            return
-        await interaction.response.send_message(embed=view.embed(), view=view)
+        lines, pages = await asyncio.to_thread(_source_pages, index)
+        count = len(index.documents)
+        title = f"{count:,} article{'s' if count != 1 else ''} I quote from"
+        view = SourcesPaginator(index, lines, pages, title, interaction)
+        await interaction.response.send_message(embed=view.embed(), view=view, ephemeral=not public)
 
     @app_commands.command(name="source", description="Show one article: its details and opening")
     @app_commands.describe(document="Start typing a title")
