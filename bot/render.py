@@ -99,12 +99,21 @@ def decline_message(answer: Answer) -> str:
     return f"Cannot answer: {answer.reason}."
 
 
+def name_notes(passage: Passage) -> list[str]:
+    """The notes after a quote that say who a surname in it is: "[Dong: Defense Minister
+    Dong Jun]"."""
+    return [name.note() for name in passage.names]
+
+
 def render_text(answer: Answer) -> str:
     """The answer as the bot would post it, for a terminal."""
     if not answer.answered:
         return decline_message(answer)
     blocks = [
-        f"> {emphasize_answer(answer.question, p.text)}\n  {citation(p)}" for p in answer.passages
+        f"> {emphasize_answer(answer.question, p.text)}"
+        + "".join(f" {note}" for note in name_notes(p))
+        + f"\n  {citation(p)}"
+        for p in answer.passages
     ]
     source_lines = [f"[{n}] {source_line(d)}" for n, d in enumerate(answer.sources, start=1)]
     return "\n\n".join(blocks) + "\n\nSources:\n" + "\n".join(source_lines)
@@ -135,6 +144,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
                 "sentence": p.sentence.position,
                 "paragraph": p.sentence.paragraph,
                 "matched_terms": sorted(p.matched),
+                "names": {name.word: name.name for name in p.names},
                 **p.sentence.document.metadata(),
             }
             for p in answer.passages

@@ -223,12 +223,13 @@ def test_json_passages_carry_text_place_score_and_metadata(answer: Answer) -> No
         "sentence": 1,
         "paragraph": 1,
         "matched_terms": ["treati"],
+        "names": {},
         "publisher": "Example News",
         "author": "Jane Doe",
         "url": "https://example.com/geneva",
         "published": "2024-03-04",
     }
-    assert set(second) == PASSAGE_KEYS | {"matched_terms"}
+    assert set(second) == PASSAGE_KEYS | {"matched_terms", "names"}
     assert (second["document_id"], second["sentence"]) == ("vienna", 4)
 
 

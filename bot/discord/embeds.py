@@ -20,6 +20,7 @@ from bot.render import (
     CorpusFacts,
     emphasize,
     escape_markdown,
+    name_notes,
     readable_date,
     source_details,
 )
@@ -156,9 +157,13 @@ def _quote(question: str, passage: Passage, document: Document, budget: int) -> 
     def render(raw: str) -> str:
         return emphasize(raw, answer_spans(question, raw))
 
-    text = _fit_markdown(passage.text, max(0, budget - len(tag) - 2), render)
+    # Who a surname in the quote is, when the article said so earlier: kept while it fits.
+    notes = "".join(f" *{escape_markdown(note)}*" for note in name_notes(passage))
+    if len(notes) + len(tag) + min(len(passage.text), 80) + 2 > budget:
+        notes = ""
+    text = _fit_markdown(passage.text, max(0, budget - len(notes) - len(tag) - 2), render)
     # Every line of a quote needs its marker: a quote may hold a line break.
-    return "> " + f"{text}{tag}".replace("\n", "\n> ")
+    return "> " + f"{text}{tag}{notes}".replace("\n", "\n> ")
 
 
 def answer_embed(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.corpus import Document
+from bot.qa.aliases import FullName, passage_names
 from bot.qa.rerank import search
 from bot.search.index import Hit, Index, Sentence
 from bot.search.query import Query
@@ -59,6 +60,9 @@ class Passage:
     """The sentence before, quoted too when this one opens with a pronoun."""
     follow_on: Sentence | None = None
     """The sentence after, quoted too when it holds the rest of the question's terms."""
+    names: tuple[FullName, ...] = ()
+    """Full names the article gave earlier for words the quote gives alone ("Dong" is
+    Defense Minister Dong Jun): notes that follow the quote."""
 
     @property
     def quoted(self) -> tuple[Sentence, ...]:
@@ -109,14 +113,13 @@ def _is_near_duplicate(index: Index, a: Sentence, b: Sentence) -> bool:
 
 
 def lead_in(index: Index, sentence: Sentence) -> Sentence | None:
-    """The previous sentence of the same paragraph, if `sentence` opens with a pronoun."""
+    """The previous sentence of the article, if `sentence` opens with a pronoun: news
+    paragraphs are short, so "He said ..." often names its subject in the paragraph
+    before."""
     first_word = sentence.text.split(maxsplit=1)[0].strip("\"'(").casefold()
     if first_word not in _PRONOUNS:
         return None
-    previous = index.neighbour(sentence, -1)
-    if previous is None or previous.paragraph != sentence.paragraph:
-        return None
-    return previous
+    return index.neighbour(sentence, -1)
 
 
 def _matched(index: Index, sentence: Sentence, query: Query) -> frozenset[str]:
@@ -189,6 +192,7 @@ def compose(
             sources.index(hit.sentence.document) + 1,
             lead_in=before,
             follow_on=after,
+            names=passage_names(index, [s for s in (before, hit.sentence, after) if s]),
         )
         for hit, before, after in chosen
     )

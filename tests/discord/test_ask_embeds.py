@@ -17,6 +17,7 @@ from bot.discord.embeds import (
     document_embed,
     help_embed,
 )
+from bot.qa.aliases import FullName
 from bot.qa.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, Passage
 from bot.render import CorpusFacts
 from bot.search.index import Sentence
@@ -63,7 +64,12 @@ def answers(draw: st.DrawFn) -> Answer:
         source = rank if rank < len(documents) else draw(st.integers(0, len(documents) - 1))
         text = draw(long_text(1500))
         sentence = Sentence(documents[source], draw(st.integers(1, 10_000)), 1, text)
-        passages.append(Passage(sentence, 1.0, frozenset(text.lower().split()[:3]), source + 1))
+        names = tuple(
+            FullName(draw(long_text(60)), draw(long_text(300)))
+            for _ in range(draw(st.integers(0, 2)))
+        )
+        matched = frozenset(text.lower().split()[:3])
+        passages.append(Passage(sentence, 1.0, matched, source + 1, names=names))
     question = draw(long_text(500))
     return Answer(question, True, tuple(passages), tuple(documents), "v" * 12)
 
@@ -237,3 +243,15 @@ def test_a_decline_links_the_closest_articles_one_a_line() -> None:
     assert card.colour != discord.Colour.blurple()
     help_card = help_embed(facts)
     assert "3 articles from DOD News, 10 Jan 2024 to 12 Jan 2024" in (help_card.description or "")
+
+
+def test_a_quote_that_names_someone_by_surname_says_who_after_it() -> None:
+    document = Document("talks", "Talks", ("text",), source="talks.md")
+    sentence = Sentence(document, 14, 9, "Dong, a former naval commander, took office.")
+    passage = Passage(
+        sentence, 1.0, frozenset(), 1, names=(FullName("Dong", "Defense Minister Dong Jun"),)
+    )
+    embed = answer_embed(Answer("q", True, (passage,), (document,), "v"), articles=1)
+    assert "took office. \\[1\\] *\\[Dong: Defense Minister Dong Jun\\]*" in (
+        embed.description or ""
+    )
