@@ -15,6 +15,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
 
+from bot.cluster.listing import listing
 from bot.corpus import CorpusError, SkippedFile
 from bot.pipeline import LoadedCorpus, ask, bm25_params, load_index, verify_cache
 from bot.progress_display import shown
@@ -119,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="stats: votes by document and corpus version; export: answers as JSON Lines",
     )
     feedback_parser.add_argument("--json", action="store_true", help="stats as JSON")
+    cluster_parser = commands.add_parser(
+        "cluster", parents=[config_option], help="list the bot processes sharing the database"
+    )
+    cluster_parser.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -173,6 +178,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return _index(loaded, sys.stdout)
     if command == "feedback":
         return _feedback(settings, args.action, as_json=args.json, out=sys.stdout)
+    if command == "cluster":
+        return _cluster(settings, as_json=args.json, out=sys.stdout)
     if command == "ask" and not args.question and not args.json:
         return _fail("ask needs a question, or --json to read questions from standard input")
     try:
@@ -381,3 +388,12 @@ def _feedback(settings: Settings, action: str, *, as_json: bool, out: TextIO) ->
         if not rows:
             print("  (none)", file=out)
     return EXIT_OK
+
+
+def _cluster(settings: Settings, *, as_json: bool, out: TextIO) -> int:
+    try:
+        text, flagged = listing(storage_url(settings), as_json=as_json)
+    except StorageError as error:
+        return _fail(str(error), EXIT_PROBLEMS)
+    print(text, file=out)
+    return EXIT_PROBLEMS if flagged else EXIT_OK  # a live process that serves another version

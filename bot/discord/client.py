@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cluster import Cluster
 from bot.corpus import SkippedFile
 from bot.discord.answers import AnswerService
 from bot.discord.errors import handle_interaction_error
@@ -24,7 +25,8 @@ from bot.pipeline import CorpusChange, LoadedCorpus, diff_corpora, load_index
 from bot.progress import Progress
 from bot.search.index import Index
 from bot.settings import Settings
-from bot.store.storage import Storage, StorageError, open_storage
+from bot.store.cluster import ClusterStore
+from bot.store.storage import Storage, StorageError, open_storage, storage_url
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,14 @@ class ReloadReport:
     index: Index
     skipped: tuple[SkippedFile, ...]
     seconds: float
+    serving: int = 1
+    """Live processes of the cluster serving the new version (this one included)."""
+    live: int = 1
+    """Live processes of the cluster, whatever they serve."""
+    behind: tuple[str, ...] = ()
+    """Each live process not serving it yet: who, and why (a stale corpus, still loading)."""
+    built_by: str | None = None
+    """Another process whose build this reload took, instead of building twice."""
 
 
 class QATree(app_commands.CommandTree["QABot"]):
@@ -97,6 +107,7 @@ class QABot(commands.Bot):
         self.settings = settings
         self._live: LoadedCorpus | None = None
         self._storage: Storage | None = None
+        self._cluster: Cluster | None = None
         self._answers: AnswerService | None = None
         self._reload_lock = asyncio.Lock()
         self._setup_started = False  # errors after this are not about logging in
@@ -151,6 +162,16 @@ class QABot(commands.Bot):
         # frozen with them (start-up: nothing is being answered yet).
         gc.collect()
         gc.freeze()
+        # The processes sharing the database follow each other's reloads (bot.cluster).
+        cluster_store = await asyncio.to_thread(ClusterStore.open, storage_url(self.settings))
+        self._cluster = Cluster(
+            self.settings,
+            cluster_store,
+            current=lambda: self.live,
+            swap=self._swap,
+            load=_load_corpus,
+        )
+        await self._cluster.start()
         index = self._live.index
         log.info(
             "corpus loaded: %d documents, %d sentences, %d skipped, version %s, %.2f s",
@@ -174,6 +195,13 @@ class QABot(commands.Bot):
         """Disconnect and close the storage; never raises over a storage that failed
         to open or close (start-up may be stopping because of it)."""
         await super().close()
+        cluster, self._cluster = self._cluster, None
+        if cluster is not None:
+            try:
+                await cluster.stop()
+                await asyncio.to_thread(cluster.store.close)
+            except StorageError as error:
+                log.warning("leaving the cluster: %s", error)
         storage, self._storage = self._storage, None
         if storage is not None:
             try:
@@ -212,15 +240,23 @@ class QABot(commands.Bot):
             raise ReloadBusy
         async with self._reload_lock:
             started = time.perf_counter()
-            old = self.live
-            new = await asyncio.to_thread(load_index, self.settings, progress, old)
-            # build_index has refused a corpus without sentences; this is the swap.
-            self._live = new
+            if self._cluster is None:
+                raise RuntimeError("the cluster is not started yet")
+            done = await self._cluster.reload(progress)
+            old, new = done.previous, done.loaded
             report = ReloadReport(
                 change=diff_corpora(old.index, new.index),
                 index=new.index,
                 skipped=new.corpus.skipped,
                 seconds=time.perf_counter() - started,
+                serving=done.serving,
+                live=done.live,
+                behind=tuple(
+                    f"{row.process.host} pid {row.process.pid}: "
+                    + (row.process.problem or row.process.state)
+                    for row in done.behind
+                ),
+                built_by=None if done.built else done.record.built_by,
             )
             log.info(
                 "corpus reloaded: version %s -> %s, %d added, %d removed, %d changed, "
@@ -234,6 +270,17 @@ class QABot(commands.Bot):
                 report.seconds,
             )
             return report
+
+    def _swap(self, loaded: LoadedCorpus) -> None:
+        """Serve another corpus: one assignment, on the event loop (see bot.cluster)."""
+        self._live = loaded
+
+
+def _load_corpus(
+    settings: Settings, progress: Progress | None, previous: LoadedCorpus | None
+) -> LoadedCorpus:
+    """How the bot loads a corpus (in a thread): `load_index`, looked up when called."""
+    return load_index(settings, progress, previous)
 
 
 class ShardedQABot(QABot, commands.AutoShardedBot):

@@ -137,8 +137,10 @@ class IndexSnapshot:
         last_paragraph = (
             int(paragraph_of[-1]) if paragraph_of is not None else sentence_bm25.size - 1
         )
-        if paragraph_of is not None and len(paragraph_of) and (
-            int(paragraph_of.min()) < 0 or int(paragraph_of.max()) != last_paragraph
+        if (
+            paragraph_of is not None
+            and len(paragraph_of)
+            and (int(paragraph_of.min()) < 0 or int(paragraph_of.max()) != last_paragraph)
         ):
             raise ValueError("paragraphs do not fit the sentences")
         sentences = len(layout.paragraph)

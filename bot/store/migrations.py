@@ -53,6 +53,39 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE answers SET recorded_order = id;
     CREATE INDEX answers_in_recorded_order ON answers (recorded_order);
     """,
+    # The cluster (bot.store.cluster): the processes sharing this database, the corpus
+    # version they should all serve, and the lock that lets one of them build it.
+    # Times are seconds since 1970 by the database's clock, so machines' clocks never
+    # disagree about a heartbeat's age.
+    """
+    CREATE TABLE cluster_processes (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        shard_ids TEXT NOT NULL,
+        corpus_version TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        state TEXT NOT NULL,
+        problem TEXT NOT NULL,
+        seen_sequence INTEGER NOT NULL,
+        heartbeat_seconds DOUBLE PRECISION NOT NULL,
+        started_at DOUBLE PRECISION NOT NULL,
+        heartbeat_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE cluster_corpus (
+        name TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        built_by TEXT NOT NULL,
+        built_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE TABLE cluster_lock (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL
+    );
+    """,
 )
 
 

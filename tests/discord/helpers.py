@@ -26,6 +26,10 @@ def make_settings(corpus_dir: Path, **overrides: object) -> Settings:
         "question_cooldown_seconds": 0,
         "sync_commands": True,
         "message_content_intent": True,
+        # The cluster's timers never come due in a test (simcord's clock only moves when
+        # a test says so); the cluster still registers and runs every reload.
+        "heartbeat_seconds": 3600,
+        "cluster_poll_seconds": 3600,
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

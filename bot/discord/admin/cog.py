@@ -17,6 +17,7 @@ from bot.discord.admin.report import failure_embed, report_embed
 from bot.discord.client import QABot, ReloadBusy
 from bot.discord.errors import NotAdmin
 from bot.progress import Progress
+from bot.store.storage import StorageError
 
 log = logging.getLogger(__name__)
 BUSY_MESSAGE = "A reload is already running; the current corpus keeps answering."
@@ -117,7 +118,7 @@ class AdminCog(commands.Cog):
         except ReloadBusy:
             await interaction.edit_original_response(content=BUSY_MESSAGE)
             return
-        except (CorpusError, OSError) as error:
+        except (CorpusError, OSError, StorageError) as error:
             log.warning("reload failed: %s", error)
             skipped = error.skipped if isinstance(error, CorpusError) else ()
             failed = failure_embed(str(error), articles, folder, skipped)

@@ -35,7 +35,13 @@ def _fit_ids(ids: tuple[str, ...], limit: int) -> str:
 def skipped_lines(skipped: tuple[SkippedFile, ...], limit: int) -> str:
     """One escaped line per skipped entry, `path: reason`: as many whole lines as fit in
     `limit` characters, then how many more were left out."""
-    lines = [escape_markdown(clip(f"{entry.path}: {entry.reason}", 300)) for entry in skipped]
+    return fitting_lines([f"{entry.path}: {entry.reason}" for entry in skipped], limit)
+
+
+def fitting_lines(texts: list[str], limit: int) -> str:
+    """Each text as one escaped line (clipped): as many whole lines as fit in `limit`
+    characters, then how many more were left out."""
+    lines = [escape_markdown(clip(text, 300)) for text in texts]
     kept: list[str] = []
     used = 0
     for number, line in enumerate(lines):
@@ -87,6 +93,14 @@ def report_embed(report: ReloadReport) -> discord.Embed:
     embed.description = (
         f"{len(index.sentences):,} sentences in {report.seconds:.2f} s · version `{index.version}`"
     )
+    if report.built_by is not None:
+        embed.description += (
+            f"\nAnother reload ({escape_markdown(clip(report.built_by, 200))}) was running:"
+            " this is its result."
+        )
+    if report.live > 1 or report.behind:
+        noun = "process" if report.live == 1 else "processes"
+        embed.description += f"\nServed by {report.serving} of {report.live} {noun}."
     if not (change.added or change.removed or change.changed or report.skipped):
         embed.description += "\nNo article was added, removed or changed."
     for name, ids in (
@@ -100,6 +114,12 @@ def report_embed(report: ReloadReport) -> discord.Embed:
         embed.add_field(
             name=f"Skipped ({len(report.skipped):,})",
             value=skipped_lines(report.skipped, FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    if report.behind:
+        embed.add_field(
+            name=f"Not serving it yet ({len(report.behind):,})",
+            value=fitting_lines(list(report.behind), FIELD_VALUE_LIMIT),
             inline=False,
         )
     return embed
