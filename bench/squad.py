@@ -10,6 +10,11 @@ A passage is a hit when it contains one of the question's gold answers.
 Printed in the same run, on the same sentences and questions: the baseline,
 rank-bm25 BM25Okapi over lowercase whitespace tokens, top 3 by score.
 
+The same figures on the held-out articles alone: the learned reranker
+(`bot/qa/ranker.json`, made by bench/train_ranker.py) is trained on the questions of
+the first half of the articles (`TRAINING_ARTICLES`, 1-24, in the file's order) and
+never sees the second half's (25-48), which are still asked of the whole corpus.
+
 Then the no-answer decision: a corpus of the first half of the articles is asked
 the questions of the second half, which it cannot answer; the share declined
 is printed with the share of answerable questions declined above.
@@ -36,6 +41,11 @@ sys.path.insert(0, str(ROOT))
 from bot.pipeline import ask, load_index  # noqa: E402
 from bot.search.analyzer import normalize  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+
+# The fixed split by article: the ranker trains on these, the rest are held out. By
+# halves rather than alternately, so that the no-answer check below (the second half's
+# questions asked of the first half's articles) asks only held-out questions too.
+TRAINING_ARTICLES = 24
 
 
 def load_squad(path: Path) -> list[dict[str, object]]:
@@ -68,8 +78,12 @@ def main() -> int:
 
     articles = load_squad(args.zip)
     questions = [
-        (str(qa["question"]), sorted({normalize(a["text"]).casefold() for a in qa["answers"]}))
-        for article in articles
+        (
+            str(qa["question"]),
+            sorted({normalize(a["text"]).casefold() for a in qa["answers"]}),
+            number >= TRAINING_ARTICLES,
+        )
+        for number, article in enumerate(articles)
         for paragraph in article["paragraphs"]  # type: ignore[attr-defined]
         for qa in paragraph["qas"]
     ]
@@ -86,24 +100,37 @@ def main() -> int:
 
     ours = [0, 0]
     base = [0, 0]
+    held_ours = [0, 0]
+    held_base = [0, 0]
+    held_ms: list[float] = []
     declined = 0
     ours_ms: list[float] = []
     base_ms: list[float] = []
-    for question, answers in questions:
+    for question, answers, held in questions:
         started = time.perf_counter()
         answer = ask(index, question, settings, k=3)
         ours_ms.append((time.perf_counter() - started) * 1000)
         quoted = [p.text for p in answer.passages]
         declined += not answer.answered
-        ours[0] += any(contains_answer(t, answers) for t in quoted[:1])
-        ours[1] += any(contains_answer(t, answers) for t in quoted[:3])
+        at1 = any(contains_answer(t, answers) for t in quoted[:1])
+        at3 = any(contains_answer(t, answers) for t in quoted[:3])
+        ours[0] += at1
+        ours[1] += at3
 
         started = time.perf_counter()
         scores = baseline.get_scores(question.lower().split())
         top = np.argsort(-scores, kind="stable")[:3]
         base_ms.append((time.perf_counter() - started) * 1000)
-        base[0] += contains_answer(texts[top[0]], answers)
-        base[1] += any(contains_answer(texts[i], answers) for i in top)
+        base_at1 = contains_answer(texts[top[0]], answers)
+        base_at3 = any(contains_answer(texts[i], answers) for i in top)
+        base[0] += base_at1
+        base[1] += base_at3
+        if held:
+            held_ms.append(ours_ms[-1])
+            held_ours[0] += at1
+            held_ours[1] += at3
+            held_base[0] += base_at1
+            held_base[1] += base_at3
 
     n = len(questions)
     print(
@@ -120,6 +147,21 @@ def main() -> int:
         f"{statistics.median(ours_ms):10.2f}"
     )
     print(f"answerable questions declined: {declined} of {n} ({declined / n:.1%})")
+    held_n = len(held_ms)
+    if held_n:
+        print(
+            f"held-out articles {TRAINING_ARTICLES + 1}-{len(articles)} "
+            f"(the ranker never trained on them): {held_n} questions"
+        )
+        print(f"{'':28} {'acc@1':>7} {'acc@3':>7} {'median ms':>10}")
+        print(
+            f"{'baseline (rank-bm25, ws)':28} {held_base[0] / held_n:7.3f} "
+            f"{held_base[1] / held_n:7.3f}"
+        )
+        print(
+            f"{'newsqa (ask)':28} {held_ours[0] / held_n:7.3f} {held_ours[1] / held_n:7.3f} "
+            f"{statistics.median(held_ms):10.2f}"
+        )
 
     half = len(articles) // 2
     held_out = [
@@ -141,7 +183,7 @@ def main() -> int:
     )
 
     # How the min_coverage setting trades the two kinds of declines (on up to 2,000 each).
-    answerable = [q for q, _ in questions[:2000]]
+    answerable = [q for q, _, _ in questions[:2000]]
     unanswerable = held_out[:2000]
     print(f"\n{'min_coverage':>12} {'answerable declined':>20} {'unanswerable declined':>22}")
     for threshold in (0.25, 0.35, 0.45, 0.55):

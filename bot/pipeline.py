@@ -54,9 +54,7 @@ def load_index(
     """
     started = time.perf_counter()
     store = CorpusStore(settings.corpus_dir, settings.cache_dir)
-    ranking = Ranking(
-        paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
-    )
+    ranking = Ranking(paragraph_weight=settings.paragraph_weight)
     loaded = store.load(
         max_article_bytes=settings.max_article_bytes,
         params=bm25_params(settings),

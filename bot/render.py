@@ -13,8 +13,10 @@ from datetime import date
 from typing import Any
 
 from bot.corpus import Document
+from bot.qa.about import SourceFact
 from bot.qa.answer import NOT_IN_CORPUS, NOTHING_TO_SEARCH, Answer, Passage
 from bot.qa.highlight import Span, answer_spans
+from bot.search.query import SourceField
 
 # Characters Discord Markdown gives meaning to inside a line of text.
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]<>#])")
@@ -87,12 +89,48 @@ def citation(passage: Passage) -> str:
     return f"[{passage.source_number}] {source_label(passage.sentence.document)}, {where}"
 
 
+# What each kind of metadata is of its article, as a citation says it: "byline of [1]".
+FACT_ROLES = {
+    SourceField.AUTHOR: "byline",
+    SourceField.PUBLISHER: "publisher",
+    SourceField.PUBLISHED: "publication date",
+    SourceField.TITLE: "title",
+}
+METADATA_NOTE = "From the articles' details (byline, publisher, date, title), not their text."
+
+
+def fact_value(fact: SourceFact) -> str | None:
+    """What the article's metadata says, a date as a reader writes it (None: it does not
+    say)."""
+    if fact.value is None or fact.field is not SourceField.PUBLISHED:
+        return fact.value
+    return readable_date(fact.value)
+
+
+def fact_line(fact: SourceFact) -> str:
+    """ "Joseph Clark — byline of [1]", or "No byline given in [1]"."""
+    value = fact_value(fact)
+    role = FACT_ROLES[fact.field]
+    if value is None:
+        return f"No {role} given in [{fact.source_number}]"
+    return f"{value} — {role} of [{fact.source_number}]"
+
+
+def missing_phrase(missing: Sequence[str]) -> str:
+    """ "World Cup", "Gotham and World Cup", "A, B and C"."""
+    return ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
+
+
 def decline_message(answer: Answer) -> str:
     """One line saying why nothing is quoted, naming the closest sources if any."""
     if answer.reason == NOTHING_TO_SEARCH:
         return "Nothing to search for: the question has no words to look up."
     if answer.reason == NOT_IN_CORPUS:
         message = "Not in the corpus: no sentence answers this question well enough."
+        if answer.missing:
+            message = (
+                f"Not in the corpus: the articles never mention {missing_phrase(answer.missing)}."
+            )
         if answer.closest:
             message += " Closest sources: " + "; ".join(d.title for d in answer.closest) + "."
         return message
@@ -109,13 +147,16 @@ def render_text(answer: Answer) -> str:
     """The answer as the bot would post it, for a terminal."""
     if not answer.answered:
         return decline_message(answer)
+    source_lines = [f"[{n}] {source_line(d)}" for n, d in enumerate(answer.sources, start=1)]
+    if answer.facts:
+        facts = [fact_line(f) for f in answer.facts]
+        return METADATA_NOTE + "\n" + "\n".join(facts) + "\n\nSources:\n" + "\n".join(source_lines)
     blocks = [
         f"> {emphasize_answer(answer.question, p.text)}"
         + "".join(f" {note}" for note in name_notes(p))
         + f"\n  {citation(p)}"
         for p in answer.passages
     ]
-    source_lines = [f"[{n}] {source_line(d)}" for n, d in enumerate(answer.sources, start=1)]
     return "\n\n".join(blocks) + "\n\nSources:\n" + "\n".join(source_lines)
 
 
@@ -150,6 +191,19 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
             for p in answer.passages
         ],
         "closest_sources": [d.id for d in answer.closest],
+        # A question about the articles themselves, answered from their metadata.
+        "about": [
+            {
+                "field": f.field.value,
+                "value": f.value,
+                "source": f.source_number,
+                "document_id": f.document.id,
+                "title": f.document.title,
+                **f.document.metadata(),
+            }
+            for f in answer.facts
+        ],
+        "missing": list(answer.missing),
         "corpus_version": answer.corpus_version,
     }
 

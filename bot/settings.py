@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     shard_count: PositiveInt | None = None
     shard_ids: list[int] | None = None
     """The shards this process runs, each in 0..shard_count-1 (needs shard_count)."""
+    heartbeat_seconds: float = Field(default=5.0, gt=0)
+    """How often this process says in the shared database that it is alive (bot.cluster);
+    one silent for more than 3 heartbeats is counted as gone."""
+    cluster_poll_seconds: float = Field(default=1.0, gt=0)
+    """How often a process sharing a SQLite database reads the corpus version another
+    process may have announced (PostgreSQL tells it at once)."""
 
     answer_in_thread: bool = False
     """Answer a channel question in a thread made from it; follow-ups there are answered too."""
@@ -112,9 +118,6 @@ class Settings(BaseSettings):
     bm25_epsilon: float = Field(default=0.25, ge=0)
     paragraph_weight: float = Field(default=1.0, ge=0)
     """How much a sentence's paragraph's BM25 score adds to the sentence's own."""
-    answer_type_bonus: float = Field(default=0.3, ge=0)
-    """Relative boost for a sentence holding the kind of answer asked for (who, when, ...),
-    scaled by how few of the candidates hold one (see `bot.search.index.Ranking`)."""
     top_k: int = Field(default=3, ge=1, le=TOP_K_MAX)
     """How many passages an answer quotes."""
     min_coverage: float = Field(default=0.35, gt=0, le=1)

@@ -66,9 +66,7 @@ def fresh(settings: Settings) -> Index:
     """The index built without any cache, for comparison."""
     corpus = load_corpus(settings.corpus_dir, max_article_bytes=settings.max_article_bytes)
     params = bm25_params(settings)
-    ranking = Ranking(
-        paragraph_weight=settings.paragraph_weight, answer_type_bonus=settings.answer_type_bonus
-    )
+    ranking = Ranking(paragraph_weight=settings.paragraph_weight)
     return build_index(corpus.documents, params, ranking)
 
 

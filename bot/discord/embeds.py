@@ -17,9 +17,12 @@ from bot.corpus import Document
 from bot.qa.answer import NOTHING_TO_SEARCH, Answer, Passage
 from bot.qa.highlight import answer_spans
 from bot.render import (
+    FACT_ROLES,
     CorpusFacts,
     emphasize,
     escape_markdown,
+    fact_value,
+    missing_phrase,
     name_notes,
     readable_date,
     source_details,
@@ -179,6 +182,8 @@ def answer_embed(
     (the question for /ask, where Discord does not show it; None for a reply, whose
     preview shows it). Passages keep their `source_number`: More shows the answer's.
     """
+    if answer.facts:
+        return _metadata_embed(answer, articles=articles, title=title)
     numbers = sorted({p.source_number for p in answer.passages})
     cited = [(n, answer.sources[n - 1]) for n in numbers if 0 < n <= len(answer.sources)]
     noun = "article" if articles == 1 else "articles"
@@ -210,6 +215,35 @@ def answer_embed(
     return embed
 
 
+def _metadata_embed(answer: Answer, *, articles: int, title: str | None) -> discord.Embed:
+    """A question about the articles themselves: one line a fact, its value in bold and
+    its article's linked number ("**Joseph Clark** — byline of [1]"), the sources, and a
+    footer saying the answer is the articles' details, not their text."""
+    embed = discord.Embed(title=clip(title, TITLE_LIMIT) if title else None, colour=ANSWER_COLOUR)
+    noun = "article" if articles == 1 else "articles"
+    embed.set_footer(
+        text=f"From the details of {len(answer.sources)} of {articles:,} {noun}, not their "
+        "text · /sources lists them"
+    )
+    lines = []
+    for fact in answer.facts:
+        number = link("\\[" + str(fact.source_number) + "\\]", fact.document.url)
+        value = fact_value(fact)
+        role = FACT_ROLES[fact.field]
+        if value is None:
+            lines.append([f"No {role} given in {number}", f"No {role} given"])
+        else:
+            shown = escape_markdown(clip(value, SOURCE_TITLE_CHARS))
+            lines.append([f"**{shown}** — {role} of {number}", f"**{shown}** — {role}"])
+    heading = "\n\n**Sources**\n"
+    sources = heading + lines_within(
+        [_source_line_choices(n, d) for n, d in enumerate(answer.sources, start=1)],
+        DESCRIPTION_LIMIT // 2 - len(heading),
+    )
+    embed.description = lines_within(lines, DESCRIPTION_LIMIT - len(sources)) + sources
+    return embed
+
+
 def decline_embed(answer: Answer, facts: CorpusFacts) -> discord.Embed:
     """What the bot says when no sentence answers: plainly that the articles don't say,
     the closest articles as links, and what to try instead. An empty question gets the
@@ -222,6 +256,9 @@ def decline_embed(answer: Answer, facts: CorpusFacts) -> discord.Embed:
     noun = "article" if facts.articles == 1 else "articles"
     if answer.reason and answer.reason.startswith("question too long"):
         intro = f"That question is too long for me: {escape_markdown(answer.reason)}."
+    elif answer.missing:
+        named = missing_phrase([f"**{escape_markdown(clip(m, 100))}**" for m in answer.missing[:5]])
+        intro = f"The {facts.articles:,} {noun} I search never mention {named}."
     else:
         intro = f"No sentence in the {facts.articles:,} {noun} I search answers this."
     closest = [f"- {title_link(d)}" for d in answer.closest[:5]]

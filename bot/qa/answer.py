@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.corpus import Document
+from bot.qa.about import SourceFact, source_facts
 from bot.qa.aliases import FullName, passage_names
+from bot.qa.missing import RULE, MissingRule, missing_names
 from bot.qa.rerank import search
 from bot.search.index import Hit, Index, Sentence
 from bot.search.query import Query
@@ -94,10 +96,18 @@ class Answer:
     """Why nothing is quoted: `NOTHING_TO_SEARCH`, `NOT_IN_CORPUS` or a length limit."""
     closest: tuple[Document, ...] = ()
     """When not answered: the documents of the nearest weak matches."""
+    facts: tuple[SourceFact, ...] = ()
+    """A question about the articles themselves (who wrote one ...): answered from their
+    metadata, not their text, with no passages (see `bot.qa.about`)."""
+    missing: tuple[str, ...] = ()
+    """When not answered: the names of the question the corpus never mentions, as the
+    question wrote them (see `bot.qa.missing`)."""
 
 
 def window(answer: Answer, start: int, stop: int | None = None) -> Answer:
     """The answer with only passages [start:stop], its sources renumbered to match."""
+    if answer.facts:  # from the articles' metadata: no passages to window
+        return answer
     passages = answer.passages[start:stop]
     sources = tuple(dict.fromkeys(p.sentence.document for p in passages))
     renumbered = tuple(
@@ -206,10 +216,13 @@ def answer_question(
     k: int,
     min_coverage: float,
     max_question_chars: int,
+    missing: MissingRule | None = RULE,
 ) -> Answer:
     """The whole answer path, from a question's text to an `Answer`.
 
-    The CLI, the Discord bot and the benchmarks all call this one function.
+    The CLI, the Discord bot and the benchmarks all call this one function. `missing`:
+    how names the corpus never mentions decline the question (None: they don't;
+    bench/declines.py compares).
     """
     question = " ".join(question.split())
     if len(question) > max_question_chars:
@@ -218,8 +231,18 @@ def answer_question(
         )
         return Answer(question, False, (), (), index.version, reason=reason)
     query = index.parse(question)  # the only time the question is analysed
+    facts = source_facts(index, query, k=k, min_coverage=min_coverage)
+    if facts:
+        sources = tuple(fact.document for fact in facts)
+        return Answer(question, True, (), sources, index.version, facts=facts)
     depth = max(k * _SEARCH_SLACK, _ANSWER_WINDOW)
     hits = search(index, query, depth)
+    absent = missing_names(index, query, missing) if missing else ()
+    if absent:
+        closest = tuple(dict.fromkeys(h.sentence.document for h in hits[:3]))
+        return Answer(
+            question, False, (), (), index.version, NOT_IN_CORPUS, closest, missing=absent
+        )
     if not any(hit.context_coverage >= min_coverage for hit in hits[:_ANSWER_WINDOW]):
         return compose(query, hits[:_ANSWER_WINDOW], index, k=k, min_coverage=min_coverage)
     answer = compose(query, hits, index, k=k, min_coverage=min_coverage)

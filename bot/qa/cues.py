@@ -1,20 +1,19 @@
 """Answer-type cues: whether a sentence holds the kind of answer a question asks for
-(`bot.search.query.Query.kind`), and the rerank boost that follows from it.
+(`bot.search.query.Query.kind`).
 
 A who-question is better answered by a sentence naming someone the question
 does not name; a when-question by one with a date; a how-many question by one
-with a number. These are cheap surface checks, used to break near-ties in the
-ranking, never to decide whether there is an answer at all.
+with a number. These are cheap surface checks, features of the learned reranker
+(`bot.qa.ranker`), never used to decide whether there is an answer at all.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from bot.search.analyzer import Analyzer, default_analyzer, normalize
-from bot.search.query import AnswerType, Query
+from bot.search.query import AnswerType
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DATE = re.compile(
@@ -55,17 +54,3 @@ def has_answer_type(
     terms = (analyzer or default_analyzer()).terms
     names = {t for match in _NAME.finditer(sentence) for t in terms(match.group())}
     return any(name not in question_terms for name in names)
-
-
-def boosts(texts: Sequence[str], query: Query, bonus: float, analyzer: Analyzer) -> list[float]:
-    """What each candidate's score is multiplied by (the candidates' texts, best first):
-    1 + bonus * log2((candidates + 1) / (holders + 1)) for a holder of the kind of answer
-    `query` asks for, 1 for the others. A cue most candidates meet (a capitalised name)
-    then adds little, one few meet (a frequency, a date) much."""
-    kind = query.kind
-    if kind is None:
-        return [1.0] * len(texts)
-    asked = query.counts.keys()
-    holds = [has_answer_type(text, kind, asked, analyzer) for text in texts]
-    factor = 1.0 + bonus * math.log2((len(holds) + 1) / (sum(holds) + 1))
-    return [factor if held else 1.0 for held in holds]

@@ -17,7 +17,7 @@ from importlib import metadata
 
 import Stemmer
 
-from bot.search.query import Query, asking
+from bot.search.query import ABOUT_CUES, AboutArticle, Name, Query, asking, asking_about
 from bot.search.splitter import SentenceSplitter
 
 # The common English stop word list (NLTK's, from Snowball's), less the contractions
@@ -174,7 +174,50 @@ class Analyzer:
         weight by `weigh` (the index's, see `bot.search.index.Index.parse`)."""
         kind, wording = asking(question)
         wording_terms = frozenset(self.terms(normalize(wording))) if wording else frozenset()
-        return Query.of(question, self.terms(question), kind, wording_terms, weigh)
+        field, span = asking_about(question)
+        about = None
+        if field is not None:
+            cues = frozenset(
+                self.terms(" ".join(w for w in _WORD.findall(span) if w.casefold() in ABOUT_CUES))
+            )
+            about = AboutArticle(field, cues)
+        names = self.names(normalize(question))
+        return Query.of(
+            question, self.terms(question), kind, wording_terms, weigh, names=names, about=about
+        )
+
+    def names(self, text: str) -> tuple[Name, ...]:
+        """The runs of capitalised words (acronyms and numbers among them) of `text`
+        (already normalized): the names a question asks about. A run ends at any other
+        word or punctuation; stop words ("What", "Who") are never names."""
+        runs: list[list[tuple[int, int, str]]] = []
+        last_end = -1
+        first: int | None = None
+        for word in self.words(text):
+            first = word.start if first is None else first
+            surface = text[word.start : word.end]
+            if not surface[0].isupper() or word.term is None:
+                last_end = -1
+                continue
+            if runs and last_end >= 0 and text[last_end : word.start] in (" ", "-"):
+                runs[-1].append((word.start, word.end, word.term))
+            else:
+                runs.append([(word.start, word.end, word.term)])
+            last_end = word.end
+        # Any question opens with a capital: its opening word alone is no name
+        # ("Unsurprisingly, ..."), unless an acronym ("NATO").
+        if runs and len(runs[0]) == 1 and runs[0][0][0] == first:
+            start, end, _ = runs[0][0]
+            if not (end - start > 1 and text[start:end].isupper()):
+                runs.pop(0)
+        return tuple(
+            Name(
+                text[run[0][0] : run[-1][1]],
+                tuple(text[start:end] for start, end, _ in run),
+                tuple(term for _, _, term in run),
+            )
+            for run in runs
+        )
 
     @property
     def splitter(self) -> SentenceSplitter:

@@ -73,13 +73,9 @@ class Ranking:
 
     paragraph_weight: float = 1.0
     """Times the BM25 score of the sentence's paragraph (as a short document)."""
-    answer_type_bonus: float = 0.3
-    """Bonus for a sentence holding the kind of answer asked for (see bot.qa.cues), relative
-    to its score and scaled by how rare such sentences are among the first `rerank_depth`
-    candidates: times log2((candidates + 1) / (holders + 1)). A cue most candidates meet
-    (a capitalised name) then adds little, one few meet (a frequency, a date) much."""
     rerank_depth: int = 30
-    """How many of the best sentences by BM25 evidence the bonus may reorder."""
+    """How many of the best sentences by BM25 evidence the learned reranker reorders
+    (`bot.qa.rerank`; the depth its model was trained for)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -76,10 +76,8 @@ def verify(index: Index, params: BM25Params, questions: Sequence[str], k: int = 
         [index.terms_of(s) for s in sentences], k1=params.k1, b=params.b, epsilon=params.epsilon
     )
     okapi.idf = guarded_idf(okapi, params.epsilon)
-    # The same index, ranking by BM25 alone: no paragraph share, no answer-type bonus.
-    bm25_only = dataclasses.replace(
-        index, ranking=Ranking(paragraph_weight=0.0, answer_type_bonus=0.0)
-    )
+    # The same index, ranking by BM25 alone: no paragraph share.
+    bm25_only = dataclasses.replace(index, ranking=Ranking(paragraph_weight=0.0))
     agreeing = 0
     worst = 0.0
     disagreeing = []
