@@ -87,6 +87,23 @@ def test_votes_toggle_and_count_once_per_user(storage: Storage) -> None:
         storage.toggle_vote(answer_id, 1, 2)
 
 
+def test_a_thumbs_down_keeps_what_was_wrong_until_the_vote_changes(storage: Storage) -> None:
+    answer_id = record(storage)
+    assert not storage.set_vote_reason(answer_id, 1, "off-topic")  # no 👎 yet
+    storage.toggle_vote(answer_id, 1, -1)
+    storage.toggle_vote(answer_id, 2, -1)
+    assert storage.set_vote_reason(answer_id, 1, "off-topic")
+    assert storage.set_vote_reason(answer_id, 2, "missing")
+    [exported] = storage.export()
+    assert exported["down_reasons"] == {"missing": 1, "off-topic": 1}
+    storage.toggle_vote(answer_id, 1, 1)  # a change of mind drops the reason
+    storage.toggle_vote(answer_id, 1, -1)
+    [exported] = storage.export()
+    assert exported["down_reasons"] == {"missing": 1}
+    with pytest.raises(ValueError):
+        storage.set_vote_reason(answer_id, 2, "because")
+
+
 def test_user_ids_are_stored_only_as_hashes(database_url: str) -> None:
     storage = open_storage(database_url)
     answer_id = record(storage)

@@ -86,6 +86,10 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at DOUBLE PRECISION NOT NULL
     );
     """,
+    # What a 👎 said was wrong (one of bot.store.records.DOWNVOTE_REASONS), if it said.
+    """
+    ALTER TABLE votes ADD COLUMN reason TEXT;
+    """,
 )
 
 

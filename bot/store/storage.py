@@ -19,7 +19,6 @@ import hashlib
 import secrets
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +31,7 @@ from bot.store.database import (
     sqlite_url,
 )
 from bot.store.migrations import MIGRATIONS, migrate
+from bot.store.records import DOWNVOTE_REASONS, StoredAnswer, StoredPassage, VoteCount
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ANSWER_ID_LIMIT",
     "DEFAULT_BUSY_TIMEOUT",
+    "DOWNVOTE_REASONS",
     "Storage",
     "StorageError",
     "StoredAnswer",
@@ -54,35 +55,6 @@ ANSWER_ID_LIMIT = 2**53
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another connection's lock before it fails."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredPassage:
-    """A quoted sentence, by document and 1-based position, with the text shown."""
-
-    document_id: str
-    sentence: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAnswer:
-    id: int
-    question: str
-    answered: bool
-    corpus_version: str
-    passages: tuple[StoredPassage, ...]
-    """Best first: the first `shown` were in the answer, the rest are for "More"."""
-    shown: int
-    channel_id: int | None
-    question_message_id: int | None
-    answer_message_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class VoteCount:
-    up: int
-    down: int
 
 
 def _up_and_down(vote: str) -> str:
@@ -296,10 +268,23 @@ class Storage:
             self._db.execute(
                 "INSERT INTO votes (answer_id, voter_hash, vote, voted_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (answer_id, voter_hash) DO UPDATE SET vote = excluded.vote,"
-                " voted_at = excluded.voted_at",
+                " voted_at = excluded.voted_at, reason = NULL",
                 (answer_id, voter, vote, _now()),
             )
             return vote
+
+    def set_vote_reason(self, answer_id: int, user_id: int, reason: str) -> bool:
+        """Keep what the user's 👎 on the answer says was wrong (one of DOWNVOTE_REASONS);
+        False when that user holds no 👎 on it (taken back since, say)."""
+        if reason not in DOWNVOTE_REASONS:
+            raise ValueError(f"not a downvote reason: {reason!r}")
+        voter = self.user_hash(user_id)
+        with self._reporting("write to"), self._lock, self._db.transaction():
+            changed = self._db.execute(
+                "UPDATE votes SET reason = ? WHERE answer_id = ? AND voter_hash = ? AND vote = -1",
+                (reason, answer_id, voter),
+            )
+        return changed.rowcount == 1
 
     def votes(self, answer_id: int) -> VoteCount:
         with self._reporting("read"), self._lock:
@@ -362,6 +347,12 @@ class Storage:
             if answer is None:
                 continue
             count = self.votes(answer_id)
+            with self._reporting("read"), self._lock:
+                reasons = self._db.execute(
+                    "SELECT reason, COUNT(*) FROM votes WHERE answer_id = ? AND vote = -1"
+                    " AND reason IS NOT NULL GROUP BY reason ORDER BY reason",
+                    (answer_id,),
+                ).rows
             shown = answer.passages[: answer.shown]
             yield {
                 "question": answer.question,
@@ -373,6 +364,7 @@ class Storage:
                 ],
                 "up": count.up,
                 "down": count.down,
+                "down_reasons": {str(reason): int(n) for reason, n in reasons},
             }
 
 

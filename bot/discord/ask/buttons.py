@@ -21,6 +21,7 @@ import discord
 
 from bot.discord.answers import CORPUS_CHANGED, AnswerService
 from bot.discord.errors import STORAGE_DOWN, handle_interaction_error, send_private
+from bot.store.storage import DOWNVOTE_REASONS, StorageError
 
 if TYPE_CHECKING:
     from bot.discord.client import QABot
@@ -34,13 +35,14 @@ VOTE_UNDONE = "Your vote is taken back."
 REASON_THANKS = "Thanks — noted."
 # What a 👎 can say was wrong, by the value kept in the log (see the report: storing it
 # needs a column in bot.store).
-DOWNVOTE_REASONS = (
-    ("off-topic", "The quotes don't answer the question"),
-    ("wrong-source", "The article is wrong or out of date"),
-    ("hard-to-read", "The quotes are cut off or hard to read"),
-    ("missing", "The answer is in the articles but wasn't found"),
-    ("other", "Something else"),
-)
+# How the menu says each reason a 👎 may give (bot.store.records.DOWNVOTE_REASONS).
+REASON_LABELS = {
+    "off-topic": "The quotes don't answer the question",
+    "wrong-source": "The article is wrong or out of date",
+    "hard-to-read": "The quotes are cut off or hard to read",
+    "missing": "The answer is in the articles but wasn't found",
+    "other": "Something else",
+}
 REASON_TIMEOUT_SECONDS = 300.0
 
 
@@ -72,7 +74,8 @@ class DownvoteReasons(discord.ui.View):
         menu: discord.ui.Select[DownvoteReasons] = discord.ui.Select(
             placeholder="What was wrong? (optional)",
             options=[
-                discord.SelectOption(label=label, value=value) for value, label in DOWNVOTE_REASONS
+                discord.SelectOption(label=REASON_LABELS[value], value=value)
+                for value in DOWNVOTE_REASONS
             ],
         )
         menu.callback = self._chosen  # type: ignore[method-assign]
@@ -80,8 +83,15 @@ class DownvoteReasons(discord.ui.View):
         self.add_item(menu)
 
     async def _chosen(self, interaction: discord.Interaction[Any]) -> None:
-        log.info("downvote reason answer=%d reason=%s", self.answer_id, self.menu.values[0])
+        reason = self.menu.values[0]
         self.stop()
+        storage = interaction.client.storage
+        try:
+            await asyncio.to_thread(
+                storage.set_vote_reason, self.answer_id, interaction.user.id, reason
+            )
+        except StorageError as error:  # the thanks still goes out: the vote itself is kept
+            log.warning("storing the downvote reason of answer %d: %s", self.answer_id, error)
         await interaction.response.edit_message(content=REASON_THANKS, view=None)
 
     async def on_error(
