@@ -14,6 +14,7 @@ from bot.qa.answer import Answer
 from bot.search.query import SourceField
 from tests.discord.helpers import World
 from tests.discord.test_ask_embeds import URLS, assert_within_discord_limits, long_text
+from tests.discord.test_buttons import labels
 
 
 async def test_who_wrote_an_article_is_answered_from_its_byline(world: World) -> None:
@@ -33,6 +34,8 @@ async def test_who_wrote_an_article_is_answered_from_its_byline(world: World) ->
         card.footer.text
         == "From the details of 1 of 3 articles, not their text · /sources lists them"
     )
+    # Nothing is quoted, so there is no context to show; the votes stay.
+    assert labels(world.channel.last_message) == ["👍", "👎"]
 
 
 async def test_an_outlet_question_lists_each_publisher_with_its_article(world: World) -> None:

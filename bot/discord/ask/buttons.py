@@ -46,10 +46,12 @@ REASON_LABELS = {
 REASON_TIMEOUT_SECONDS = 300.0
 
 
-def answer_view(answer_id: int, more: int) -> discord.ui.View:
-    """The buttons under an answer; "More quotes (n)" only when `more` quotes are held."""
+def answer_view(answer_id: int, more: int, *, quotes: bool = True) -> discord.ui.View:
+    """The buttons under an answer; "More quotes (n)" only when `more` quotes are held, and
+    "Show context" only when it quotes (an answer from the articles' details does not)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(AnswerButton("context", answer_id, label="Show context"))
+    if quotes:
+        view.add_item(AnswerButton("context", answer_id, label="Show context"))
     if more > 0:
         view.add_item(AnswerButton("more", answer_id, label=f"More quotes ({more})"))
     view.add_item(AnswerButton("up", answer_id, emoji="👍"))

@@ -48,7 +48,7 @@ def _view(reply: Reply) -> discord.ui.View | None:
         return None
     if reply.answer_id is None:
         return unavailable_view()
-    return answer_view(reply.answer_id, reply.more)
+    return answer_view(reply.answer_id, reply.more, quotes=bool(reply.answer.passages))
 
 
 async def _post(reply: Reply, where: discord.abc.Messageable | discord.Message) -> discord.Message:
