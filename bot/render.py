@@ -45,9 +45,9 @@ def emphasize(text: str, spans: Sequence[Span]) -> str:
     return "".join(parts)
 
 
-def emphasize_answer(question: str, text: str) -> str:
+def emphasize_answer(answer: Answer, text: str) -> str:
     """The quote with what answers the question in bold (see bot.qa.highlight), escaped."""
-    return emphasize(text, answer_spans(question, text))
+    return emphasize(text, answer_spans(answer.kind, answer.asked, text))
 
 
 def readable_date(published: str) -> str:
@@ -152,7 +152,7 @@ def render_text(answer: Answer) -> str:
         facts = [fact_line(f) for f in answer.facts]
         return METADATA_NOTE + "\n" + "\n".join(facts) + "\n\nSources:\n" + "\n".join(source_lines)
     blocks = [
-        f"> {emphasize_answer(answer.question, p.text)}"
+        f"> {emphasize_answer(answer, p.text)}"
         + "".join(f" {note}" for note in name_notes(p))
         + f"\n  {citation(p)}"
         for p in answer.passages

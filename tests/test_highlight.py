@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.qa.highlight import answer_spans, person_names
+from bot.qa.highlight import Span, answer_spans, person_names
+from bot.search.analyzer import default_analyzer
 
 CHASE = (
     "Michael S. Chase, deputy assistant secretary of defense for China, Taiwan and Mongolia, "
@@ -17,8 +18,14 @@ CHASE = (
 )
 
 
+def spans(question: str, text: str) -> list[Span]:
+    """The spans a card bolds in `text` for `question`, analysed as the answer path does."""
+    query = default_analyzer().analyse_question(question, lambda term: 1.0)
+    return answer_spans(query.kind, frozenset(query.counts), text)
+
+
 def marked(question: str, text: str) -> list[str]:
-    return [text[start:end] for start, end in answer_spans(question, text)]
+    return [text[start:end] for start, end in spans(question, text)]
 
 
 def test_who_marks_the_names_the_question_does_not_contain() -> None:
@@ -92,6 +99,6 @@ def test_person_names() -> None:
 @given(st.text(max_size=300), st.text(max_size=100))
 def test_spans_are_in_order_within_the_text_and_never_overlap(text: str, asked: str) -> None:
     for question in (f"who {asked}?", f"when {asked}?", f"how many {asked}?", f"where {asked}"):
-        spans = answer_spans(question, text)
-        assert all(0 <= start < end <= len(text) for start, end in spans)
-        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+        found = spans(question, text)
+        assert all(0 <= start < end <= len(text) for start, end in found)
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(found))

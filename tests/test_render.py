@@ -20,6 +20,7 @@ from bot.render import (
     source_line,
 )
 from bot.search.index import Index, Sentence
+from bot.search.query import AnswerType
 
 MakeDocument = Callable[..., Document]
 
@@ -61,6 +62,8 @@ def answer(geneva: Document, vienna: Document) -> Answer:
         ),
         sources=(geneva, vienna),
         corpus_version="abc123def456",
+        kind=AnswerType.PLACE,
+        asked=frozenset({"treati", "sign"}),
     )
 
 
@@ -121,7 +124,10 @@ def test_emphasize_with_nothing_to_mark_is_just_escaped() -> None:
 
 
 def test_emphasize_answer_marks_what_answers_never_the_question_words() -> None:
-    marked = emphasize_answer("When were the talks held?", "The talks were held on 4 March 2024.")
+    asked = Answer(
+        "When were the talks held?", True, (), (), "v", kind=AnswerType.DATE, asked=frozenset()
+    )
+    marked = emphasize_answer(asked, "The talks were held on 4 March 2024.")
     assert marked == "The talks were held on **4 March 2024**."
 
 

@@ -314,4 +314,12 @@ def _rest(index: Index, stored: StoredAnswer, settings: Settings) -> Answer:
     known = tuple(d for d in sources if d is not None)
     numbers = {d.id: n for n, d in enumerate(known, start=1)}
     numbered = tuple(replace(p, source_number=numbers[p.sentence.document.id]) for p in rest)
-    return Answer(stored.question, True, numbered, known, stored.corpus_version)
+    return Answer(
+        stored.question,
+        True,
+        numbered,
+        known,
+        stored.corpus_version,
+        kind=again.kind,
+        asked=again.asked,
+    )

@@ -148,7 +148,7 @@ def _source_line_choices(number: int, document: Document) -> list[str]:
     ]
 
 
-def _quote(question: str, passage: Passage, document: Document, budget: int) -> str:
+def _quote(answer: Answer, passage: Passage, document: Document, budget: int) -> str:
     """A quote block: the quoted text, what answers in bold, and its number linking to the
     article (a plain number when room is short)."""
     number = passage.source_number
@@ -158,7 +158,7 @@ def _quote(question: str, passage: Passage, document: Document, budget: int) -> 
     tag = linked if len(linked) + 2 + min(len(passage.text), 80) <= budget else " " + label
 
     def render(raw: str) -> str:
-        return emphasize(raw, answer_spans(question, raw))
+        return emphasize(raw, answer_spans(answer.kind, answer.asked, raw))
 
     # Who a surname in the quote is, when the article said so earlier: kept while it fits.
     notes = "".join(f" *{escape_markdown(note)}*" for note in name_notes(passage))
@@ -194,7 +194,7 @@ def answer_embed(
     heading = "\n\n**Sources**\n"
     source_choices = [_source_line_choices(n, d) for n, d in cited]
     quote_needs = [
-        len(_quote(answer.question, p, answer.sources[p.source_number - 1], DESCRIPTION_LIMIT))
+        len(_quote(answer, p, answer.sources[p.source_number - 1], DESCRIPTION_LIMIT))
         for p in answer.passages
     ]
     separators = len(QUOTE_SEPARATOR) * max(0, len(answer.passages) - 1)
@@ -208,7 +208,7 @@ def answer_embed(
     quotes_room = DESCRIPTION_LIMIT - len(sources) - separators
     budgets = split_room(quote_needs, max(0, quotes_room))
     quotes = QUOTE_SEPARATOR.join(
-        _quote(answer.question, p, answer.sources[p.source_number - 1], budget)
+        _quote(answer, p, answer.sources[p.source_number - 1], budget)
         for p, budget in zip(answer.passages, budgets, strict=True)
     )
     embed.description = (quotes + sources)[:DESCRIPTION_LIMIT]

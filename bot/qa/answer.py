@@ -16,7 +16,7 @@ from bot.qa.aliases import FullName, passage_names
 from bot.qa.missing import RULE, MissingRule, missing_names
 from bot.qa.rerank import search
 from bot.search.index import Hit, Index, Sentence
-from bot.search.query import Query
+from bot.search.query import AnswerType, Query
 
 NOTHING_TO_SEARCH = "nothing to search for"
 NOT_IN_CORPUS = "not in the corpus"
@@ -102,6 +102,10 @@ class Answer:
     missing: tuple[str, ...] = ()
     """When not answered: the names of the question the corpus never mentions, as the
     question wrote them (see `bot.qa.missing`)."""
+    kind: AnswerType | None = None
+    """The kind of answer the question asks for, as its analysis found (what a card bolds)."""
+    asked: frozenset[str] = frozenset()
+    """The question's terms, as its analysis found them."""
 
 
 def window(answer: Answer, start: int, stop: int | None = None) -> Answer:
@@ -206,7 +210,15 @@ def compose(
         )
         for hit, before, after in chosen
     )
-    return Answer(question, True, passages, sources, corpus_version)
+    return Answer(
+        question,
+        True,
+        passages,
+        sources,
+        corpus_version,
+        kind=query.kind,
+        asked=frozenset(query.counts),
+    )
 
 
 def answer_question(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 from bot.search.analyzer import terms
-from bot.search.query import AnswerType, asking
+from bot.search.query import AnswerType
 
 Span = tuple[int, int]
 
@@ -80,11 +80,10 @@ _CALENDAR = frozenset(
 )
 
 
-def answer_spans(question: str, text: str) -> list[Span]:
-    """Where in `text` the answer to `question` stands, as (start, end) spans in order;
-    empty when the question's wording asks for no kind of answer or none is found."""
-    kind, _ = asking(question)
-    asked = frozenset(terms(question))
+def answer_spans(kind: AnswerType | None, asked: frozenset[str], text: str) -> list[Span]:
+    """Where in `text` stands the answer to a question asking for `kind` with the terms
+    `asked` (as its analysis found them: `Answer.kind`, `Answer.asked`), as (start, end)
+    spans in order; empty when it asks for no kind of answer or none is found."""
     if kind is AnswerType.DATE:
         found = [m.span() for m in _DATE.finditer(text)]
     elif kind is AnswerType.NUMBER:
