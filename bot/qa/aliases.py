@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.search.analyzer import STOP_WORDS
+from bot.search.analyzer import STOP_WORDS, normalize
 from bot.search.index import Index, Sentence
 
 # A run of two or more capitalised words ("Defense Minister Dong Jun", "Lloyd J. Austin").
@@ -21,6 +21,9 @@ _NAME_RUN = re.compile(r"\b[A-Z][\w'-]*\.?(?:\s+(?:[A-Z]\.|[A-Z][\w'-]*))+")
 _WORD = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z]+)*\b")
 # Notes a quote gets at most: the names it leans on most, not a list of everyone.
 _MOST = 2
+# How much of an article, from its start, is read for full names: a news article gives a
+# name in full where it first uses it, and an encyclopedia-length one costs time per quote.
+_READ_CHARS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +51,12 @@ def _runs(text: str) -> list[str]:
     return runs
 
 
-def full_names(quoted: Sequence[Sentence], earlier: Iterable[Sentence]) -> tuple[FullName, ...]:
+def full_names(quoted: Sequence[Sentence], earlier: Iterable[str]) -> tuple[FullName, ...]:
     """The full names of the words that `quoted` (sentences of one article, in order) gives
-    alone and that `earlier` sentences of that article gave, first, as the last or next to
-    last word of a longer name ("Dong" in "Defense Minister Dong Jun", "Austin" in "Lloyd
-    Austin"); a name the quote already spells out is not noted."""
+    alone and that the `earlier` text of that article (its paragraphs before, then its
+    sentences before in the same paragraph) gave, first, as the last or next to last word
+    of a longer name ("Dong" in "Defense Minister Dong Jun", "Austin" in "Lloyd Austin");
+    a name the quote already spells out is not noted."""
     text = " ".join(sentence.text for sentence in quoted)
     in_runs = {word for run in _runs(text) for word in run.split()}
     alone = [
@@ -60,23 +64,30 @@ def full_names(quoted: Sequence[Sentence], earlier: Iterable[Sentence]) -> tuple
         for word in dict.fromkeys(match.group() for match in _WORD.finditer(text))
         if word not in in_runs and word.casefold() not in STOP_WORDS
     ]
-    if not alone:
-        return ()
     found: dict[str, str] = {}
-    for sentence in earlier:
-        for run in _runs(sentence.text):
+    read = 0
+    for chunk in earlier:
+        if len(found) == len(alone) or read > _READ_CHARS:
+            break
+        read += len(chunk)
+        if not any(word in chunk for word in alone):  # most text names none of them
+            continue
+        for run in _runs(normalize(chunk)):
             words = [word.rstrip(".") for word in run.split()]
             for word in words[-2:]:
                 if word in alone and word not in found and run not in text:
                     found[word] = run
-        if len(found) == len(alone):
-            break
     return tuple(FullName(word, found[word]) for word in alone if word in found)[:_MOST]
 
 
 def passage_names(index: Index, quoted: Sequence[Sentence]) -> tuple[FullName, ...]:
     """`full_names` for sentences quoted together from one article of `index`, against the
-    sentences of that article before the first of them."""
+    text of that article before the first of them."""
     first = quoted[0]
-    before = index.sentences_of(first.document.id)[: first.position - 1]
-    return full_names(quoted, before)
+    same_paragraph: list[str] = []
+    before = index.neighbour(first, -1)
+    while before is not None and before.paragraph == first.paragraph:
+        same_paragraph.append(before.text)
+        before = index.neighbour(before, -1)
+    paragraphs = first.document.paragraphs[: first.paragraph - 1]
+    return full_names(quoted, [*paragraphs, *reversed(same_paragraph)])

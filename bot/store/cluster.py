@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.store.connection import StorageError
-from bot.store.database import Database, is_postgres, open_database
-from bot.store.migrations import migrate
+from bot.store.database import Database, is_postgres
+from bot.store.migrations import open_migrated
 
 log = logging.getLogger(__name__)
 
@@ -130,17 +130,7 @@ class ClusterStore:
     def open(cls, url: str, *, read_only: bool = False, busy_timeout: float = 5.0) -> ClusterStore:
         """Connect to the database `url` names (see bot.store.database); writable, it is
         migrated. Raises StorageError, in one line, if it cannot be used."""
-        db = open_database(url, read_only=read_only, busy_timeout=busy_timeout)
-        try:
-            if not read_only:
-                migrate(db)
-            return cls(db)
-        except db.faults as error:
-            db.close()
-            raise StorageError(f"cannot open {db.where}: {db.describe_fault(error)}") from error
-        except BaseException:
-            db.close()
-            raise
+        return cls(open_migrated(url, read_only=read_only, busy_timeout=busy_timeout))
 
     @property
     def where(self) -> str:

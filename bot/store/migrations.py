@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.store.database import Database
+from bot.store.connection import StorageError
+from bot.store.database import Database, open_database
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +116,19 @@ def migrate(db: Database) -> None:
             for statement in statements(MIGRATIONS[version], db.dialect):
                 db.execute(statement)
             db.set_schema_version(version + 1)
+
+
+def open_migrated(url: str, *, read_only: bool, busy_timeout: float) -> Database:
+    """Connect to the database `url` names and, unless `read_only`, migrate it. Raises
+    StorageError, in one line, if it cannot be used (the connection is then closed)."""
+    db = open_database(url, read_only=read_only, busy_timeout=busy_timeout)
+    try:
+        if not read_only:
+            migrate(db)
+    except db.faults as error:
+        db.close()
+        raise StorageError(f"cannot open {db.where}: {db.describe_fault(error)}") from error
+    except BaseException:
+        db.close()
+        raise
+    return db

@@ -26,11 +26,10 @@ from typing import TYPE_CHECKING
 from bot.store.connection import StorageError
 from bot.store.database import (
     Database,
-    open_database,
     resolve_database_url,
     sqlite_url,
 )
-from bot.store.migrations import MIGRATIONS, migrate
+from bot.store.migrations import MIGRATIONS, open_migrated
 from bot.store.records import DOWNVOTE_REASONS, StoredAnswer, StoredPassage, VoteCount
 
 if TYPE_CHECKING:
@@ -101,11 +100,9 @@ class Storage:
         Raises StorageError, with one line saying what is wrong, if it cannot be used.
         """
         url = sqlite_url(where) if isinstance(where, Path) else where
-        db = open_database(url, read_only=read_only, busy_timeout=busy_timeout)
+        db = open_migrated(url, read_only=read_only, busy_timeout=busy_timeout)
         try:
-            if not read_only:
-                migrate(db)
-            return cls(db)
+            return cls(db)  # reads the schema version and the salt
         except db.faults as error:
             db.close()
             raise StorageError(f"cannot open {db.where}: {db.describe_fault(error)}") from error
