@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.store.connection import StorageError
 from bot.store.database import (
@@ -51,6 +51,9 @@ __all__ = [
 
 ANSWER_ID_LIMIT = 2**53
 """Answer ids are below this, so they survive a trip through JSON and JavaScript."""
+
+REASONS_SCHEMA = 4
+"""The schema version from which votes hold a downvote's reason."""
 
 DEFAULT_BUSY_TIMEOUT = 5.0
 """Seconds a write waits for another connection's lock before it fails."""
@@ -344,12 +347,14 @@ class Storage:
             if answer is None:
                 continue
             count = self.votes(answer_id)
-            with self._reporting("read"), self._lock:
-                reasons = self._db.execute(
-                    "SELECT reason, COUNT(*) FROM votes WHERE answer_id = ? AND vote = -1"
-                    " AND reason IS NOT NULL GROUP BY reason ORDER BY reason",
-                    (answer_id,),
-                ).rows
+            reasons: list[tuple[Any, ...]] = []
+            if self._schema >= REASONS_SCHEMA:  # a database read before its migration has none
+                with self._reporting("read"), self._lock:
+                    reasons = self._db.execute(
+                        "SELECT reason, COUNT(*) FROM votes WHERE answer_id = ? AND vote = -1"
+                        " AND reason IS NOT NULL GROUP BY reason ORDER BY reason",
+                        (answer_id,),
+                    ).rows
             shown = answer.passages[: answer.shown]
             yield {
                 "question": answer.question,
