@@ -15,6 +15,7 @@ the version; then waits, up to a deadline, for the live processes to act on it a
 how many serve it. Nothing here imports discord: the bot wires it (see the README).
 """
 
-from bot.cluster.service import Cluster, ClusterReload, folder_fingerprint
+from bot.cluster.fingerprint import folder_fingerprint
+from bot.cluster.service import Cluster, ClusterReload
 
 __all__ = ["Cluster", "ClusterReload", "folder_fingerprint"]

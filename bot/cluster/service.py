@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import secrets
@@ -13,10 +12,9 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 
-from bot.corpus.files import FoundFile, candidate_files
+from bot.cluster.fingerprint import corpus_fingerprint, folder_fingerprint
 from bot.pipeline import LoadedCorpus, load_index
 from bot.progress import Progress
 from bot.settings import Settings
@@ -45,23 +43,6 @@ SWAP_DEADLINE_SECONDS = 5.0
 
 _WAIT_STEP_SECONDS = 0.1
 _T = TypeVar("_T")
-
-
-def folder_fingerprint(corpus_dir: Path) -> str:
-    """A short hash of the files a load of `corpus_dir` reads: their relative paths, sizes
-    and modification times (no file is read). Equal on two machines: the same files;
-    different: they differ, or were copied without their times (the version, a hash of
-    the documents, then decides)."""
-    try:
-        resolved = corpus_dir.resolve()
-    except (OSError, RuntimeError):
-        resolved = corpus_dir.absolute()
-    digest = hashlib.sha256()
-    found = [item for item in candidate_files(corpus_dir, resolved) if isinstance(item, FoundFile)]
-    for item in sorted(found, key=lambda item: item.relative):
-        status = item.status
-        digest.update(f"{item.relative}\0{status.st_size}\0{status.st_mtime_ns}\0".encode())
-    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +145,7 @@ class Cluster:
         version: a restart after the corpus changed) makes its version the cluster's;
         one that finds others serving another version is a stale corpus until a reload.
         Raises StorageError when the database cannot be used."""
-        self._fingerprint = await self._call(folder_fingerprint, self.settings.corpus_dir)
+        self._fingerprint = await self._call(corpus_fingerprint, self._current())
         await self._call(self.store.forget_gone)
         # This host and pid registered before are this process's past (a bot restarted in
         # the same process, or a crashed one whose pid came back): never another live one.
@@ -277,14 +258,17 @@ class Cluster:
                 started = time.perf_counter()
                 self._state = LOADING
                 await self._publish()
-                self._fingerprint = await self._call(folder_fingerprint, self.settings.corpus_dir)
                 try:
                     # Without `previous`, the load reads the index the builder stored in the
                     # shared cache folder instead of building it again from its analyses.
                     new = await self._call(self._load, self.settings, None, None)
+                    self._fingerprint = await self._call(corpus_fingerprint, new)
                 except Exception as error:  # the folder is unusable here: say so, keep serving
                     log.error("cannot load the corpus version %s: %s", record.version, error)
                     new = current
+                    self._fingerprint = await self._call(
+                        folder_fingerprint, self.settings.corpus_dir
+                    )
                 if new.index.version == record.version:
                     self._swap(new)
                     log.info(
@@ -357,8 +341,8 @@ class Cluster:
 
     async def _build(self, progress: Progress | None) -> CorpusRecord:
         async with self._loading:
-            fingerprint = await self._call(folder_fingerprint, self.settings.corpus_dir)
             new = await self._call(self._load, self.settings, progress, self._current())
+            fingerprint = await self._call(corpus_fingerprint, new)
             self._swap(new)
             self._fingerprint = fingerprint
             record = await self._call(

@@ -1,0 +1,42 @@
+"""Which files a corpus folder holds, in one short hash: two processes whose folders hash
+alike read the same files (see bot.cluster.service)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.corpus.files import FoundFile, candidate_files
+from bot.pipeline import LoadedCorpus
+
+
+def folder_fingerprint(corpus_dir: Path) -> str:
+    """A short hash of the files a load of `corpus_dir` reads: their relative paths, sizes
+    and modification times (no file is read). Equal on two machines: the same files;
+    different: they differ, or were copied without their times (the version, a hash of
+    the documents, then decides)."""
+    try:
+        resolved = corpus_dir.resolve()
+    except (OSError, RuntimeError):
+        resolved = corpus_dir.absolute()
+    found = [item for item in candidate_files(corpus_dir, resolved) if isinstance(item, FoundFile)]
+    return _fingerprint(
+        (item.relative, item.status.st_size, item.status.st_mtime_ns) for item in found
+    )
+
+
+def corpus_fingerprint(loaded: LoadedCorpus) -> str:
+    """`folder_fingerprint` of the files a load read, from what it kept of them: no second
+    walk of a large folder at each reload."""
+    if loaded.stored is None:
+        return folder_fingerprint(loaded.corpus.folder)
+    files = loaded.stored.files.items()
+    return _fingerprint((relative, file.size, file.mtime_ns) for relative, file in files)
+
+
+def _fingerprint(files: Iterable[tuple[str, int, int]]) -> str:
+    digest = hashlib.sha256()
+    for relative, size, mtime_ns in sorted(files):
+        digest.update(f"{relative}\0{size}\0{mtime_ns}\0".encode())
+    return digest.hexdigest()[:16]
