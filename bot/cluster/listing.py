@@ -11,8 +11,7 @@ import json
 from datetime import UTC, datetime
 
 from bot.store.cluster import STALE_CORPUS, ClusterStore, CorpusRecord, ProcessRow
-from bot.store.connection import StorageError
-from bot.store.database import sqlite_path
+from bot.store.database import StorageError, sqlite_path
 
 COLUMNS = ("HOST", "PID", "SHARDS", "VERSION", "HEARTBEAT", "STATE")
 

@@ -30,7 +30,7 @@ from bot.store.cluster import (
     count_serving,
     listen_for_announcements,
 )
-from bot.store.connection import StorageError
+from bot.store.database import StorageError
 from bot.store.storage import storage_url
 
 log = logging.getLogger(__name__)

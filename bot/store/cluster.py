@@ -28,10 +28,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.store.connection import StorageError
 from bot.store.database import Database, is_postgres
 from bot.store.migrations import open_migrated
 
@@ -137,26 +136,18 @@ class ClusterStore:
         return self._db.where
 
     def close(self) -> None:
-        with self._reporting("close"), self._lock:
+        with self._db.reporting("close"), self._lock:
             self._db.close()
-
-    @contextlib.contextmanager
-    def _reporting(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except self._db.faults as error:
-            problem = self._db.describe_fault(error)
-            raise StorageError(f"cannot {doing} {self._db.where}: {problem}") from error
 
     def has_tables(self) -> bool:
         """Whether the database has the cluster's tables (a read-only reader of a database
         no bot of this version has opened yet finds none)."""
-        with self._reporting("read"), self._lock:
+        with self._db.reporting("read"), self._lock:
             return self._db.schema_version() >= CLUSTER_SCHEMA_VERSION
 
     def now(self) -> float:
         """The database's clock, in seconds since 1970."""
-        with self._reporting("read"), self._lock:
+        with self._db.reporting("read"), self._lock:
             row = self._db.execute(f"SELECT {self._now}").one()
         assert row is not None
         return float(row[0])
@@ -165,7 +156,7 @@ class ClusterStore:
 
     def publish(self, process: ProcessState) -> None:
         """Register `process`, or record its heartbeat and what it serves now."""
-        with self._reporting("write to"), self._lock, self._db.transaction():
+        with self._db.reporting("write to"), self._lock, self._db.transaction():
             self._db.execute(
                 "INSERT INTO cluster_processes (id, host, pid, shard_ids, corpus_version,"
                 " fingerprint, state, problem, seen_sequence, heartbeat_seconds, started_at,"
@@ -191,7 +182,7 @@ class ClusterStore:
 
     def forget_gone(self, older_than: float = FORGET_AFTER_SECONDS) -> int:
         """Remove the rows of processes gone for `older_than` seconds; how many."""
-        with self._reporting("write to"), self._lock, self._db.transaction():
+        with self._db.reporting("write to"), self._lock, self._db.transaction():
             return self._db.execute(
                 "DELETE FROM cluster_processes"
                 f" WHERE heartbeat_at + ? * heartbeat_seconds < {self._now} - ?",
@@ -200,13 +191,13 @@ class ClusterStore:
 
     def remove(self, process_id: str) -> None:
         """A process that stops: its row goes, and a build lock it held is released."""
-        with self._reporting("write to"), self._lock, self._db.transaction():
+        with self._db.reporting("write to"), self._lock, self._db.transaction():
             self._db.execute("DELETE FROM cluster_processes WHERE id = ?", (process_id,))
             self._db.execute("DELETE FROM cluster_lock WHERE holder = ?", (process_id,))
 
     def processes(self) -> list[ProcessRow]:
         """Every registered process, by host and pid (gone ones too: see `ProcessRow.live`)."""
-        with self._reporting("read"), self._lock:
+        with self._db.reporting("read"), self._lock:
             rows = self._db.execute(
                 "SELECT id, host, pid, shard_ids, corpus_version, fingerprint, state, problem,"
                 " seen_sequence, heartbeat_seconds, started_at, heartbeat_at,"
@@ -239,7 +230,7 @@ class ClusterStore:
 
     def record(self) -> CorpusRecord | None:
         """The version every process should serve; None before any process recorded one."""
-        with self._reporting("read"), self._lock:
+        with self._db.reporting("read"), self._lock:
             row = self._db.execute(
                 "SELECT version, fingerprint, sequence, built_by, built_at FROM cluster_corpus"
                 " WHERE name = ?",
@@ -252,7 +243,7 @@ class ClusterStore:
     def announce(self, version: str, fingerprint: str, built_by: str) -> CorpusRecord:
         """Record `version` as the one every process should serve (the sequence goes up)
         and, with PostgreSQL, notify the listeners when it is committed."""
-        with self._reporting("write to"), self._lock, self._db.transaction():
+        with self._db.reporting("write to"), self._lock, self._db.transaction():
             self._db.execute(
                 "INSERT INTO cluster_corpus (name, version, fingerprint, sequence, built_by,"
                 f" built_at) VALUES (?, ?, ?, 1, ?, {self._now}) ON CONFLICT (name) DO UPDATE"
@@ -274,7 +265,7 @@ class ClusterStore:
     def try_lock(self, holder: str, lease_seconds: float) -> str | None:
         """Take the build lock for `lease_seconds` (or renew it, when `holder` has it).
         Returns None when `holder` has it now, else who holds it."""
-        with self._reporting("write to"), self._lock, self._db.transaction():
+        with self._db.reporting("write to"), self._lock, self._db.transaction():
             taken = self._db.execute(
                 "INSERT INTO cluster_lock (name, holder, expires_at)"
                 f" VALUES (?, ?, {self._now} + ?) ON CONFLICT (name) DO UPDATE"
@@ -292,7 +283,7 @@ class ClusterStore:
 
     def lock_holder(self) -> str | None:
         """Who holds the build lock now (None: nobody, or a holder whose lease ran out)."""
-        with self._reporting("read"), self._lock:
+        with self._db.reporting("read"), self._lock:
             row = self._db.execute(
                 f"SELECT holder FROM cluster_lock WHERE name = ? AND expires_at >= {self._now}",
                 (_BUILD_LOCK,),
@@ -301,7 +292,7 @@ class ClusterStore:
 
     def release_lock(self, holder: str) -> None:
         """Release the build lock if `holder` has it."""
-        with self._reporting("write to"), self._lock, self._db.transaction():
+        with self._db.reporting("write to"), self._lock, self._db.transaction():
             self._db.execute(
                 "DELETE FROM cluster_lock WHERE name = ? AND holder = ?", (_BUILD_LOCK, holder)
             )

@@ -13,12 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from bot.store.database import Database, Result
-
-
-class StorageError(Exception):
-    """The database cannot be used; the message is one line naming the database (its file,
-    or its URL without the password) and the problem."""
+from bot.store.database import Database, Result, StorageError
 
 
 def one_line(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -83,6 +83,11 @@ def resolve_database_url(url: str, database_path: Path) -> str:
     return url
 
 
+class StorageError(Exception):
+    """The database cannot be used; the message is one line naming the database (its file,
+    or its URL without the password) and the problem."""
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     """The rows a statement returned (none for a write) and how many rows it changed."""
@@ -138,6 +143,16 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @contextlib.contextmanager
+    def reporting(self, doing: str, hint: str = "") -> Iterator[None]:
+        """Turn a fault met while `doing` into one StorageError line naming this database
+        (`hint`: what the caller adds to the driver's reason)."""
+        try:
+            yield
+        except self.faults as error:
+            problem = self.describe_fault(error) + hint
+            raise StorageError(f"cannot {doing} {self.where}: {problem}") from error
+
 
 def open_database(url: str, *, read_only: bool, busy_timeout: float) -> Database:
     """Connect to the database `url` names. Raises StorageError, in one line, if it cannot
@@ -146,7 +161,7 @@ def open_database(url: str, *, read_only: bool, busy_timeout: float) -> Database
         from bot.store.postgres import PostgresDatabase  # psycopg loads only when used
 
         return PostgresDatabase.open(url, read_only=read_only, busy_timeout=busy_timeout)
-    from bot.store.connection import SqliteDatabase, StorageError
+    from bot.store.connection import SqliteDatabase
 
     try:
         path = sqlite_path(url)

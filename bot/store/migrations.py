@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.store.connection import StorageError
 from bot.store.database import Database, open_database
 
 log = logging.getLogger(__name__)
@@ -124,10 +123,8 @@ def open_migrated(url: str, *, read_only: bool, busy_timeout: float) -> Database
     db = open_database(url, read_only=read_only, busy_timeout=busy_timeout)
     try:
         if not read_only:
-            migrate(db)
-    except db.faults as error:
-        db.close()
-        raise StorageError(f"cannot open {db.where}: {db.describe_fault(error)}") from error
+            with db.reporting("open"):
+                migrate(db)
     except BaseException:
         db.close()
         raise

@@ -24,8 +24,8 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from bot.store.connection import StorageError, one_line
-from bot.store.database import Database, Result, describe_url
+from bot.store.connection import one_line
+from bot.store.database import Database, Result, StorageError, describe_url
 
 log = logging.getLogger(__name__)
 

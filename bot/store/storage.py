@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.store.connection import StorageError
 from bot.store.database import (
     Database,
+    StorageError,
     resolve_database_url,
     sqlite_url,
 )
@@ -105,10 +105,8 @@ class Storage:
         url = sqlite_url(where) if isinstance(where, Path) else where
         db = open_migrated(url, read_only=read_only, busy_timeout=busy_timeout)
         try:
-            return cls(db)  # reads the schema version and the salt
-        except db.faults as error:
-            db.close()
-            raise StorageError(f"cannot open {db.where}: {db.describe_fault(error)}") from error
+            with db.reporting("open"):
+                return cls(db)  # reads the schema version and the salt
         except BaseException:
             db.close()
             raise
@@ -117,19 +115,16 @@ class Storage:
         with self._reporting("close"), self._lock:
             self._db.close()
 
-    @contextlib.contextmanager
-    def _reporting(self, doing: str) -> Iterator[None]:
-        """Turn a storage fault met while `doing` into one StorageError line."""
-        try:
-            yield
-        except self._db.faults as error:
-            problem = self._db.describe_fault(error)
-            if self._read_only and self._schema < len(MIGRATIONS):
-                problem += (
-                    f" (its schema is version {self._schema}, this code's is {len(MIGRATIONS)}:"
-                    " run the bot once to migrate it)"
-                )
-            raise StorageError(f"cannot {doing} {self._db.where}: {problem}") from error
+    def _reporting(self, doing: str) -> contextlib.AbstractContextManager[None]:
+        """Turn a storage fault met while `doing` into one StorageError line; reading a
+        database not yet migrated says so."""
+        hint = ""
+        if self._read_only and self._schema < len(MIGRATIONS):
+            hint = (
+                f" (its schema is version {self._schema}, this code's is {len(MIGRATIONS)}:"
+                " run the bot once to migrate it)"
+            )
+        return self._db.reporting(doing, hint)
 
     def _stored_salt(self) -> str | None:
         with self._lock:
