@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.corpus import Corpus
+from bot.corpus import Corpus, Document, column
 from bot.progress import Progress
 from bot.qa.answer import Answer, answer_question
 from bot.search.index import Index, Ranking
@@ -107,10 +108,15 @@ class CorpusChange:
     changed: tuple[str, ...]
 
 
+def _hashes(documents: Sequence[Document]) -> dict[str, str]:
+    """Document id -> content hash, without making the documents."""
+    return dict(zip(column(documents, "id"), column(documents, "content_hash"), strict=True))
+
+
 def diff_corpora(old: Index, new: Index) -> CorpusChange:
     """Documents added, removed and changed (same id, different text) between two indexes."""
-    before = {d.id: d.content_hash for d in old.documents}
-    after = {d.id: d.content_hash for d in new.documents}
+    before = _hashes(old.documents)
+    after = _hashes(new.documents)
     return CorpusChange(
         added=tuple(sorted(after.keys() - before.keys())),
         removed=tuple(sorted(before.keys() - after.keys())),

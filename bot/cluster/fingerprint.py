@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot.corpus import FileStamp
 from bot.corpus.files import FoundFile, candidate_files
 from bot.pipeline import LoadedCorpus
 
@@ -27,12 +28,13 @@ def folder_fingerprint(corpus_dir: Path) -> str:
 
 
 def corpus_fingerprint(loaded: LoadedCorpus) -> str:
-    """`folder_fingerprint` of the files a load read, from what it kept of them: no second
-    walk of a large folder at each reload."""
-    if loaded.stored is None:
+    """`folder_fingerprint` of the files a load read, from its listing: no second walk of
+    a large folder at each reload."""
+    listing = loaded.corpus.listing
+    if not listing:
         return folder_fingerprint(loaded.corpus.folder)
-    files = loaded.stored.files.items()
-    return _fingerprint((relative, file.size, file.mtime_ns) for relative, file in files)
+    stamps = (item for item in listing if isinstance(item, FileStamp))
+    return _fingerprint((item.relative, item.size, item.mtime_ns) for item in stamps)
 
 
 def _fingerprint(files: Iterable[tuple[str, int, int]]) -> str:

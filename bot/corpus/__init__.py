@@ -11,15 +11,30 @@ Supported files (found recursively, in sorted order):
 Cleaning (bot.corpus.cleaning) follows general rules for text copied from news pages.
 """
 
-from bot.corpus.document import READER_VERSION, Corpus, CorpusError, Document, SkippedFile
-from bot.corpus.loader import FileCache, load_corpus
+from bot.corpus.document import (
+    READER_VERSION,
+    Corpus,
+    CorpusError,
+    Document,
+    FileStamp,
+    Listing,
+    SkippedFile,
+)
+from bot.corpus.loader import FileCache, list_corpus, load_corpus
+from bot.corpus.table import DocumentTable, column, metadata
 
 __all__ = [
     "READER_VERSION",
     "Corpus",
     "CorpusError",
     "Document",
+    "DocumentTable",
     "FileCache",
+    "FileStamp",
+    "Listing",
     "SkippedFile",
+    "column",
+    "list_corpus",
     "load_corpus",
+    "metadata",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,12 +61,28 @@ class SkippedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class FileStamp:
+    """A file as listing the corpus folder found it: the same stamp, the same file (as
+    far as a load trusts without reading it; see bot.store.cache)."""
+
+    relative: str
+    size: int
+    mtime_ns: int
+
+
+Listing = tuple[FileStamp | SkippedFile, ...]
+"""What listing a corpus folder found, in reading order: files, and paths passed over."""
+
+
+@dataclass(frozen=True, slots=True)
 class Corpus:
     """What loading a folder gives: the documents and everything skipped on the way."""
 
     folder: Path
-    documents: tuple[Document, ...]
+    documents: Sequence[Document]
     skipped: tuple[SkippedFile, ...] = field(default=())
+    listing: Listing = field(default=())
+    """What listing the folder found (empty when not known)."""
 
 
 class Skip(Exception):

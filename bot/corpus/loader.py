@@ -9,7 +9,15 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from bot.corpus.document import Corpus, CorpusError, Document, Skip, SkippedFile
+from bot.corpus.document import (
+    Corpus,
+    CorpusError,
+    Document,
+    FileStamp,
+    Listing,
+    Skip,
+    SkippedFile,
+)
 from bot.corpus.files import (
     JSONL_SUFFIXES,
     FoundFile,
@@ -62,19 +70,7 @@ def load_corpus(
     and articles read.
     """
     progress = progress or Progress()
-    shown = printable(str(folder))
-    try:
-        if not folder.exists():
-            raise CorpusError(f"corpus folder not found: {shown}")
-        if not folder.is_dir():
-            raise CorpusError(f"corpus path is not a folder: {shown}")
-        with os.scandir(folder):  # a folder that cannot be listed cannot be loaded
-            pass
-        resolved_root = folder.resolve()
-    except (OSError, RuntimeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        raise CorpusError(f"corpus folder cannot be read: {shown} ({reason})") from None
-
+    found = _found(folder)
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     first_with_hash: dict[str, str] = {}
@@ -87,10 +83,7 @@ def load_corpus(
         documents.append(document)
         progress.advance(articles=1)
 
-    def path_of(item: FoundFile | SkippedFile) -> str:
-        return item.path if isinstance(item, SkippedFile) else item.relative
-
-    for item in sorted(candidate_files(folder, resolved_root), key=path_of):
+    for item in found:
         if isinstance(item, SkippedFile):
             skipped.append(item)
             continue
@@ -111,7 +104,44 @@ def load_corpus(
 
     for problem in skipped:
         log.warning("skipped %s: %s", problem.path, problem.reason)
-    return Corpus(folder=folder, documents=tuple(documents), skipped=tuple(skipped))
+    return Corpus(folder, tuple(documents), tuple(skipped), _stamps(found))
+
+
+def list_corpus(folder: Path) -> Listing:
+    """What a load of `folder` would read, without reading a file; raises `CorpusError` as
+    `load_corpus` does. An unchanged listing, files unchanged: the same corpus."""
+    return _stamps(_found(folder))
+
+
+def _stamps(found: list[FoundFile | SkippedFile]) -> Listing:
+    return tuple(
+        item
+        if isinstance(item, SkippedFile)
+        else FileStamp(item.relative, item.status.st_size, item.status.st_mtime_ns)
+        for item in found
+    )
+
+
+def _found(folder: Path) -> list[FoundFile | SkippedFile]:
+    """Every file under `folder` to read, or why a path is passed over, in reading order;
+    raises `CorpusError` for a folder that is missing or cannot be read."""
+    shown = printable(str(folder))
+    try:
+        if not folder.exists():
+            raise CorpusError(f"corpus folder not found: {shown}")
+        if not folder.is_dir():
+            raise CorpusError(f"corpus path is not a folder: {shown}")
+        with os.scandir(folder):  # a folder that cannot be listed cannot be loaded
+            pass
+        resolved_root = folder.resolve()
+    except (OSError, RuntimeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise CorpusError(f"corpus folder cannot be read: {shown} ({reason})") from None
+
+    def path_of(item: FoundFile | SkippedFile) -> str:
+        return item.path if isinstance(item, SkippedFile) else item.relative
+
+    return sorted(candidate_files(folder, resolved_root), key=path_of)
 
 
 def _load_file(

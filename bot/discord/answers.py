@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import discord
 
+from bot.corpus import metadata
 from bot.discord.context import ContextBlock, context_embed
 from bot.discord.embeds import TITLE_LIMIT, answer_embed, clip, decline_embed
 from bot.pipeline import ask
@@ -60,10 +61,8 @@ class Reply:
 def corpus_facts(index: Index, settings: Settings) -> CorpusFacts:
     """What a reader is told about the corpus (blocking: it reads the corpus and searches)."""
     documents = index.documents
-    publishers = Counter(d.publisher for d in documents if d.publisher)
-    dates = sorted(
-        d.published[:10] for d in documents if d.published and _ISO_DATE.match(d.published)
-    )
+    publishers = Counter(p for p in metadata(documents, "publisher") if p)
+    dates = sorted(d[:10] for d in metadata(documents, "published") if d and _ISO_DATE.match(d))
     names: Counter[str] = Counter()
     for document in documents[:_EXAMPLE_DOCUMENTS]:
         for sentence in index.sentences_of(document.id)[:_EXAMPLE_SENTENCES]:

@@ -18,9 +18,11 @@ article is found the question goes down the ordinary answer path.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from bot.corpus import Document
+from bot.corpus import Document, metadata
 from bot.search.index import Index
 from bot.search.query import Name, Query, SourceField
 
@@ -53,7 +55,29 @@ def _initials(text: str) -> str:
     return "".join(word[0] for word in _INITIALS_WORD.findall(text) if word[0].isupper())
 
 
-def names_document(name: Name, document: Document) -> bool:
+class Byline(Protocol):
+    """Who published and wrote an article (a `Document` is one)."""
+
+    @property
+    def publisher(self) -> str | None: ...
+
+    @property
+    def author(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Byline:
+    publisher: str | None
+    author: str | None
+
+
+def _people(documents: Sequence[Document]) -> list[_Byline]:
+    """Every document's byline, without making the documents (see `bot.corpus.column`)."""
+    publishers, authors = metadata(documents, "publisher"), metadata(documents, "author")
+    return [_Byline(p, a) for p, a in zip(publishers, authors, strict=True)]
+
+
+def names_document(name: Name, document: Byline) -> bool:
     """Whether `name` (from the question) is this document's publisher or author: the
     whole of it, its first part ("IRIA" of "IRIA - International ..."), its initials, or
     an author's surname."""
@@ -79,8 +103,13 @@ def source_facts(
     about = query.about
     if about is None:
         return ()
-    identifying = [n for n in query.names if any(names_document(n, d) for d in index.documents)]
-    named = [d for d in index.documents if any(names_document(n, d) for n in identifying)]
+    people = _people(index.documents)
+    identifying = [n for n in query.names if any(names_document(n, p) for p in people)]
+    named = [
+        index.documents[number]
+        for number, p in enumerate(people)
+        if any(names_document(n, p) for n in identifying)
+    ]
     left_out = about.wording.union(*(n.terms for n in identifying))
     rest = tuple(t for t in query.terms if t not in left_out)
     documents: list[Document] = []

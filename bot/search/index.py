@@ -16,14 +16,15 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from bot.corpus import CorpusError, Document
+from bot.corpus import CorpusError, Document, column
 from bot.search.analysis import Analysis, analyse_documents, available_cores
 from bot.search.analyzer import Analyzer, default_analyzer
 from bot.search.params import BM25Params
@@ -87,7 +88,8 @@ class Index:
     the object they started with.
     """
 
-    documents: tuple[Document, ...]
+    documents: Sequence[Document]
+    """In corpus order: a tuple, or a `bot.corpus.DocumentTable` mapped from a stored index."""
     version: str
     """A short hash of the indexed text and the BM25 parameters."""
     ranking: Ranking
@@ -224,12 +226,13 @@ class Index:
             sentence_postings=self._sentence_bm25,
             paragraph_postings=None if paragraph_bm25 is self._sentence_bm25 else paragraph_bm25,
             paragraph_of=self._paragraph_of,
+            version=self.version,
         )
 
     @classmethod
     def from_snapshot(
         cls,
-        documents: Iterable[Document],
+        documents: Sequence[Document],
         snapshot: IndexSnapshot,
         params: BM25Params,
         ranking: Ranking,
@@ -239,7 +242,7 @@ class Index:
         `IndexSnapshot.from_arrays`), scored with `params`."""
         sentence_bm25 = snapshot.sentence_postings
         return _make_index(
-            tuple(documents),
+            documents,
             layout=snapshot.layout,
             sentence_bm25=sentence_bm25,
             paragraph_bm25=(
@@ -251,14 +254,16 @@ class Index:
             params=params,
             ranking=ranking,
             analyzer=analyzer,
+            version=snapshot.version,
         )
 
 
-def corpus_version(documents: Iterable[Document], params: BM25Params) -> str:
+def corpus_version(documents: Sequence[Document], params: BM25Params) -> str:
     """A short, stable hash of what the index holds: same text and settings, same version."""
     digest = hashlib.sha256(repr((params.k1, params.b, params.epsilon)).encode())
-    for document in sorted(documents, key=lambda d: d.id):
-        digest.update(f"\0{document.id}\0{document.content_hash}".encode())
+    keys = zip(column(documents, "id"), column(documents, "content_hash"), strict=True)
+    for doc_id, content_hash in sorted(keys, key=itemgetter(0)):
+        digest.update(f"\0{doc_id}\0{content_hash}".encode())
     return digest.hexdigest()[:12]
 
 
@@ -287,7 +292,7 @@ def build_index(
 
 
 def assemble(
-    documents: tuple[Document, ...],
+    documents: Sequence[Document],
     analysis: Analysis,
     params: BM25Params,
     ranking: Ranking,
@@ -345,7 +350,7 @@ def assemble(
 
 
 def _make_index(
-    documents: tuple[Document, ...],
+    documents: Sequence[Document],
     *,
     layout: Layout,
     sentence_bm25: Postings,
@@ -354,18 +359,19 @@ def _make_index(
     params: BM25Params,
     ranking: Ranking,
     analyzer: Analyzer,
+    version: str | None = None,
 ) -> Index:
     if paragraph_bm25 is sentence_bm25:  # a paragraph is a sentence
         paragraph_of = None
     return Index(
         documents=documents,
-        version=corpus_version(documents, params),
+        version=version or corpus_version(documents, params),
         ranking=ranking,
         analyzer=analyzer,
         _layout=layout,
         _sentence_bm25=sentence_bm25,
         _paragraph_bm25=paragraph_bm25,
         _paragraph_of=paragraph_of,
-        _document_number={document.id: n for n, document in enumerate(documents)},
+        _document_number={doc_id: n for n, doc_id in enumerate(column(documents, "id"))},
         _backend=default_backend(),
     )

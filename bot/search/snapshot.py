@@ -60,6 +60,9 @@ class IndexSnapshot:
     """None when each paragraph has one searchable sentence: the sentence postings."""
     paragraph_of: npt.NDArray[np.int32] | None
     """Searchable sentence -> its paragraph (None: the same number)."""
+    version: str | None = None
+    """The index's version (`bot.search.index.corpus_version`) with the BM25 parameters
+    it was stored with; None when it must be worked out again."""
 
     def to_arrays(self) -> tuple[Meta, Arrays]:
         """The snapshot as a mapping (JSON-able) and named arrays."""
@@ -86,6 +89,7 @@ class IndexSnapshot:
             "documents": self.documents,
             "normalized": normalized,
             "bm25": _params_key(self.sentence_postings.params),
+            "version": self.version,
         }
         return meta, arrays
 
@@ -161,4 +165,6 @@ class IndexSnapshot:
         )
         if not fits:
             raise ValueError("arrays do not fit the documents")
-        return cls(meta["documents"], layout, sentence_bm25, paragraph_bm25, paragraph_of)
+        same_params = meta.get("bm25") == _params_key(params)
+        version = str(meta["version"]) if same_params and meta.get("version") else None
+        return cls(meta["documents"], layout, sentence_bm25, paragraph_bm25, paragraph_of, version)

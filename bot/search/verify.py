@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from rank_bm25 import BM25Okapi
 
+from bot.corpus import column
 from bot.search.index import Index, Ranking
 from bot.search.params import BM25Params, guarded_idf
 
@@ -60,7 +61,7 @@ def sample_questions(index: Index, count: int, seed: int = 0) -> list[str]:
     """`count` questions taken from the corpus itself, the same for the same corpus and
     seed: titles of documents for half, sentences for the rest."""
     rng = random.Random(seed)
-    titles = [document.title for document in index.documents if document.title.strip()]
+    titles = [title for title in column(index.documents, "title") if title.strip()]
     chosen = rng.sample(titles, min(count // 2, len(titles)))
     sentences = index.sentences
     at = rng.sample(range(len(sentences)), min(count - len(chosen), len(sentences)))

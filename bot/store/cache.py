@@ -6,10 +6,15 @@ Under `<cache_dir>/<hash of the corpus folder's path>/`:
                     file's documents and skipped lines, valid for its exact bytes (SHA-256)
     index.bin       the last index built: postings and sentence layout (the analysis of
                     every document: sentences and terms, under its document's content
-                    hash), valid as an index for the exact list of documents it was built from
+                    hash) and the documents themselves, valid as an index for the exact
+                    list of documents it was built from
+    listing.bin     what listing the corpus folder found at the last load (each file's
+                    path, size and modification time, and what was skipped), and the
+                    index its documents have
 
-A restart over an unchanged corpus reads each corpus file once to hash it and then
-loads `index.bin`; a reload after some files changed parses those files again,
+A restart over a folder whose listing is unchanged maps `index.bin` and takes its
+documents from it, reading no corpus file and no parsed shard (`CorpusCache.listed`);
+a reload after some files changed parses those files again,
 analyses only the documents whose text the last index did not hold, and builds the
 postings anew. A corpus of many small files costs no more writes than one of a few
 large ones, and a change to one file rewrites its shard and the index only.
@@ -37,11 +42,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from bot.corpus import READER_VERSION, Document, SkippedFile
-from bot.progress import Progress
-from bot.search.analysis import Analysis, analyse_documents, analyzer_version, gather
+from bot.corpus import READER_VERSION, Document, Listing, SkippedFile, column
+from bot.corpus.table import encode_documents
+from bot.search.analysis import Analysis, analyzer_version
 from bot.store.container import (
     FORMAT,
     Arrays,
@@ -58,8 +61,10 @@ from bot.store.entries import (
     decode_analysis,
     decode_files,
     decode_hashes,
+    decode_listing,
     encode_files,
     encode_hashes,
+    encode_listing,
 )
 from bot.store.sweep import mark_and_sweep
 
@@ -255,40 +260,6 @@ class CorpusCache:
 
     # --- analyses ---------------------------------------------------------------------
 
-    def analyse(
-        self,
-        documents: Sequence[Document],
-        *,
-        held: tuple[list[str], Analysis] | None = None,
-        workers: int | None = None,
-        progress: Progress | None = None,
-    ) -> Analysis:
-        """The analysis of `documents`, in order: a document whose text `held` (content
-        hashes and their analysis, as an earlier index holds them) has is taken from it,
-        the others are analysed (see `analyse_documents`)."""
-        sources: list[tuple[Analysis, int] | None] = [None] * len(documents)
-        if held is not None:
-            hashes, analysis = held
-            where = {content_hash: at for at, content_hash in enumerate(hashes)}
-            for position, document in enumerate(documents):
-                at = where.get(document.content_hash)
-                if at is not None:
-                    sources[position] = (analysis, at)
-        missing = [position for position, source in enumerate(sources) if source is None]
-        if progress is not None and held is not None:
-            reused = np.fromiter((at for _, at in filter(None, sources)), np.int64)
-            sizes = np.diff(held[1].document_sentences)
-            progress.advance(sentences=int(sizes.take(reused).sum()))
-        if missing:
-            fresh = analyse_documents(
-                [documents[p] for p in missing], workers=workers, progress=progress
-            )
-            for at, position in enumerate(missing):
-                sources[position] = (fresh, at)
-        self.stats.documents_analysed += len(missing)
-        self.stats.documents_from_cache += len(documents) - len(missing)
-        return gather([source for source in sources if source is not None])
-
     def analysis_of(self, stored: tuple[Meta, Arrays]) -> tuple[list[str], Analysis] | None:
         """The documents' content hashes and analysis an index read by `read_index` holds
         (None, and the file rejected, when they do not fit together)."""
@@ -312,8 +283,10 @@ class CorpusCache:
     def index_key(self, documents: Sequence[Document]) -> str:
         """What a stored index must have been built from: these documents, in this order."""
         digest = hashlib.sha256(f"{FORMAT}\0{code_version()}".encode())
-        for document in documents:
-            digest.update(f"\0{document.id}\0{document.content_hash}".encode())
+        for doc_id, content_hash in zip(
+            column(documents, "id"), column(documents, "content_hash"), strict=True
+        ):
+            digest.update(f"\0{doc_id}\0{content_hash}".encode())
         return digest.hexdigest()
 
     def has_index(self) -> bool:
@@ -340,11 +313,36 @@ class CorpusCache:
     def save_index(
         self, key: str, documents: Sequence[Document], meta: Meta, arrays: Arrays
     ) -> None:
-        hashes = encode_hashes([document.content_hash for document in documents])
-        self._write(self._index_path, "index", {**meta, "key": key}, {**arrays, "hashes": hashes})
+        hashes = encode_hashes(column(documents, "content_hash"))
+        arrays = {**arrays, **encode_documents(documents), "hashes": hashes}
+        self._write(self._index_path, "index", {**meta, "key": key}, arrays)
 
     def reject_index(self, reason: str) -> None:
         self._reject(self._index_path, reason)
+
+    # --- the listing --------------------------------------------------------------------
+
+    @property
+    def _listing_path(self) -> Path:
+        return self.folder / "listing.bin"
+
+    def save_listing(self, key: str, listing: Listing, skipped: Sequence[SkippedFile]) -> None:
+        """Keep what this load listed and skipped, for the index of documents `key`."""
+        meta = encode_listing(listing, skipped, self._started_ns, self.max_article_bytes)
+        self._write(self._listing_path, "listing", {**meta, "key": key}, {})
+
+    def listed(self, listing: Listing) -> tuple[str, tuple[SkippedFile, ...]] | None:
+        """The key of the documents and what was skipped, when the last load found this
+        same listing, with every file's time well before that load began (see
+        `unchanged`); else None: the files must be read."""
+        entry = self._read(self._listing_path, "listing")
+        if entry is None:
+            return None
+        try:
+            return decode_listing(entry[0], listing, self.max_article_bytes)
+        except _DAMAGE as error:
+            self._reject(self._listing_path, f"unreadable entry: {error!r}")
+            return None
 
     # --- reading and writing ---------------------------------------------------------------
 

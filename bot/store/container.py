@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FORMAT = 5
+FORMAT = 6
 """Bump it whenever what any cache file holds changes shape."""
 _MAGIC = b"NQACACHE"
 _DIGEST = 32  # a SHA-256

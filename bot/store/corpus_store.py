@@ -5,12 +5,24 @@ any cache would build."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.corpus import Corpus, CorpusError, load_corpus
+import numpy as np
+
+from bot.corpus import (
+    Corpus,
+    CorpusError,
+    Document,
+    DocumentTable,
+    FileStamp,
+    column,
+    list_corpus,
+    load_corpus,
+)
 from bot.progress import Progress
-from bot.search.analysis import Analysis
+from bot.search.analysis import Analysis, analyse_documents, gather
 from bot.search.analyzer import default_analyzer
 from bot.search.index import Index, Ranking, assemble
 from bot.search.params import BM25Params
@@ -32,8 +44,9 @@ class StoredCorpus:
     corpus: Corpus
     index: Index
     stats: CacheStats
-    files: FileResults
-    """Every file as this load found it: a reload starts from them (see `CorpusStore.load`)."""
+    files: FileResults | None
+    """Every file as this load found it: a reload starts from them (see `CorpusStore.load`).
+    None when the load read no file (its listing was unchanged)."""
     started_ns: int
     """When this load began (time.time_ns): files changed after it are read again."""
     max_article_bytes: int
@@ -64,13 +77,18 @@ class CorpusStore:
 
         `previous`, the last load of this folder in this process (a reload), is taken as
         the cache holds it without reading it back: its files, its documents' analyses
-        and, when no document changed, its index.
+        and, when no document changed, its index. Without it, a folder listed as the
+        last load found it is served from the stored index alone, documents included.
         """
         progress = progress or Progress()
         cache = CorpusCache.open(self.cache_dir, self.corpus_dir, max_article_bytes)
         if previous is not None and previous.max_article_bytes != max_article_bytes:
             previous = None  # its files were read with another limit
-        if previous is not None:
+        if previous is None:
+            unchanged = _unchanged(cache, self.corpus_dir, params, ranking, progress)
+            if unchanged is not None:
+                return unchanged
+        elif previous.files is not None:
             cache.reuse(previous.files, previous.started_ns)
         corpus = load_corpus(
             self.corpus_dir, max_article_bytes=max_article_bytes, cache=cache, progress=progress
@@ -90,6 +108,7 @@ class CorpusStore:
                 raise
             message = f"{error} ({len(corpus.skipped)} skipped)"
             raise CorpusError(message, skipped=corpus.skipped) from None
+        cache.save_listing(cache.index_key(corpus.documents), corpus.listing, corpus.skipped)
         return StoredCorpus(
             corpus, index, cache.stats, cache.files, cache.started_ns, max_article_bytes
         )
@@ -98,6 +117,37 @@ class CorpusStore:
         """Why the stored index is damaged, checked whole (it is removed, to be built again
         at the next load), or None. A load checks only its header (`CorpusCache.read_index`)."""
         return CorpusCache.open(self.cache_dir, self.corpus_dir, max_article_bytes).verify_index()
+
+
+def _unchanged(
+    cache: CorpusCache, folder: Path, params: BM25Params, ranking: Ranking, progress: Progress
+) -> StoredCorpus | None:
+    """The corpus and index as the last load left them, documents taken from the stored
+    index, when the folder lists as it did then (see `CorpusCache.listed`); else None."""
+    listing = list_corpus(folder)
+    listed = cache.listed(listing)
+    if listed is None or (stored := cache.read_index()) is None:
+        return None
+    key, skipped = listed
+    meta, arrays = stored
+    if meta.get("key") != key:
+        return None
+    try:
+        documents = DocumentTable(arrays)
+        snapshot = IndexSnapshot.from_arrays(meta, arrays, documents, params)
+    except _MISFIT as problem:
+        cache.reject_index(f"does not fit its documents: {problem!r}")
+        return None
+    for skip in skipped:  # as a load that reads the files says them
+        log.warning("skipped %s: %s", skip.path, skip.reason)
+    files = sum(isinstance(item, FileStamp) for item in listing)
+    cache.stats.files_from_cache = files
+    cache.stats.documents_from_cache = len(documents)
+    cache.stats.index_from_cache = True
+    progress.advance(files=files, articles=len(documents), sentences=len(snapshot.layout.paragraph))
+    index = Index.from_snapshot(documents, snapshot, params, ranking, default_analyzer())
+    corpus = Corpus(folder, documents, skipped, listing)
+    return StoredCorpus(corpus, index, cache.stats, None, cache.started_ns, cache.max_article_bytes)
 
 
 def _index(
@@ -143,7 +193,7 @@ def _index(
                 return served(snapshot)
         del stored
     progress.begin("analysing")
-    analysis = cache.analyse(documents, held=held, workers=workers, progress=progress)
+    analysis = _analyse(cache.stats, documents, held=held, workers=workers, progress=progress)
     del held
     progress.begin("indexing")
     index = assemble(documents, analysis, params, ranking, analyzer)
@@ -154,5 +204,40 @@ def _index(
 
 def _analysis_of(index: Index) -> tuple[list[str], Analysis]:
     """The content hashes of an index's documents and their analysis, which it holds."""
-    hashes = [document.content_hash for document in index.documents]
+    hashes = column(index.documents, "content_hash")
     return hashes, index.snapshot().layout.analysis()
+
+
+def _analyse(
+    stats: CacheStats,
+    documents: Sequence[Document],
+    *,
+    held: tuple[list[str], Analysis] | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """The analysis of `documents`, in order: a document whose text `held` (content
+    hashes and their analysis, as an earlier index holds them) has is taken from it,
+    the others are analysed (see `analyse_documents`)."""
+    sources: list[tuple[Analysis, int] | None] = [None] * len(documents)
+    if held is not None:
+        hashes, analysis = held
+        where = {content_hash: at for at, content_hash in enumerate(hashes)}
+        for position, document in enumerate(documents):
+            at = where.get(document.content_hash)
+            if at is not None:
+                sources[position] = (analysis, at)
+    missing = [position for position, source in enumerate(sources) if source is None]
+    if progress is not None and held is not None:
+        reused = np.fromiter((at for _, at in filter(None, sources)), np.int64)
+        sizes = np.diff(held[1].document_sentences)
+        progress.advance(sentences=int(sizes.take(reused).sum()))
+    if missing:
+        fresh = analyse_documents(
+            [documents[p] for p in missing], workers=workers, progress=progress
+        )
+        for at, position in enumerate(missing):
+            sources[position] = (fresh, at)
+    stats.documents_analysed += len(missing)
+    stats.documents_from_cache += len(documents) - len(missing)
+    return gather([source for source in sources if source is not None])

@@ -3,12 +3,13 @@ index holds back, checked, as container meta and arrays (`bot.store.container`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from bot.corpus import Document, SkippedFile
+from bot.corpus import Document, FileStamp, Listing, SkippedFile
 from bot.search.analysis import Analysis
 from bot.search.snapshot import decode_vocabulary
 from bot.store.container import Arrays, Meta
@@ -147,3 +148,43 @@ def encode_hashes(hashes: list[str]) -> np.ndarray[Any, np.dtype[np.uint8]]:
 def decode_hashes(array: np.ndarray[Any, Any]) -> list[str]:
     text = array.tobytes().decode("ascii")
     return text.split("\n") if text else []
+
+
+def _listing_rows(listing: Listing) -> list[list[str | int]]:
+    return [
+        [item.relative, item.size, item.mtime_ns]
+        if isinstance(item, FileStamp)
+        else [item.path, item.reason]
+        for item in listing
+    ]
+
+
+def encode_listing(
+    listing: Listing, skipped: Sequence[SkippedFile], read_from_ns: int, max_article_bytes: int
+) -> Meta:
+    """What a load that began at `read_from_ns` listed and skipped."""
+    return {
+        "read_from_ns": read_from_ns,
+        "max_article_bytes": max_article_bytes,
+        "listing": _listing_rows(listing),
+        "skipped": [[item.path, item.reason] for item in skipped],
+    }
+
+
+def decode_listing(
+    meta: Meta, listing: Listing, max_article_bytes: int
+) -> tuple[str, tuple[SkippedFile, ...]] | None:
+    """The key and skipped files `meta` holds when it is of this same `listing` and limit,
+    every file last changed well before that load began; else None. Raises KeyError,
+    TypeError or ValueError for a meta of another shape."""
+    # Trusting size and time alone is safe only for a file last changed well before the
+    # load began (see CorpusCache.unchanged).
+    trusted_before = int(meta["read_from_ns"]) - 2_000_000_000
+    if (
+        meta["max_article_bytes"] != max_article_bytes
+        or meta["listing"] != _listing_rows(listing)
+        or any(item.mtime_ns >= trusted_before for item in listing if isinstance(item, FileStamp))
+    ):
+        return None
+    skipped = tuple(SkippedFile(str(path), str(reason)) for path, reason in meta["skipped"])
+    return str(meta["key"]), skipped

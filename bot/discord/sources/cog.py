@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.corpus import Document, column
 from bot.discord.client import QABot
 from bot.discord.embeds import (
     CONTENT_LIMIT,
@@ -29,6 +30,14 @@ def _source_pages(index: Index) -> tuple[list[str], list[list[int]]]:
     return lines, paginate_lines(lines)
 
 
+def _titled(index: Index, title: str) -> Document | None:
+    """The first document with this title, ignoring case."""
+    wanted = title.casefold()
+    titles = column(index.documents, "title")
+    number = next((n for n, t in enumerate(titles) if t.casefold() == wanted), None)
+    return None if number is None else index.documents[number]
+
+
 class SourcesCog(commands.Cog):
     def __init__(self, bot: QABot) -> None:
         self.bot = bot
@@ -47,9 +56,7 @@ class SourcesCog(commands.Cog):
     @app_commands.describe(document="Start typing a title")
     async def source(self, interaction: discord.Interaction[QABot], document: str) -> None:
         index = self.bot.index
-        found = index.document(document) or next(
-            (d for d in index.documents if d.title.casefold() == document.casefold()), None
-        )
+        found = index.document(document) or _titled(index, document)
         if found is None:
             await interaction.response.send_message(
                 clip(
@@ -67,13 +74,14 @@ class SourcesCog(commands.Cog):
         self, interaction: discord.Interaction[QABot], current: str
     ) -> list[app_commands.Choice[str]]:
         needle = current.casefold().strip()
+        documents = self.bot.index.documents
         choices = []
-        for document in self.bot.index.documents:
-            if len(document.id) > CHOICE_TEXT_LIMIT:
+        for doc_id, title in zip(column(documents, "id"), column(documents, "title"), strict=True):
+            if len(doc_id) > CHOICE_TEXT_LIMIT:
                 continue  # cannot be a choice value; still reachable by typing its title
-            if needle in document.title.casefold() or needle in document.id.casefold():
-                name = clip(document.title, CHOICE_TEXT_LIMIT)
-                choices.append(app_commands.Choice(name=name, value=document.id))
+            if needle in title.casefold() or needle in doc_id.casefold():
+                name = clip(title, CHOICE_TEXT_LIMIT)
+                choices.append(app_commands.Choice(name=name, value=doc_id))
                 if len(choices) == CHOICE_LIMIT:
                     break
         return choices

@@ -1,0 +1,170 @@
+"""Documents kept as arrays, one UTF-8 text and where each piece of it ends, and made into
+`Document` objects only when asked for.
+
+A stored index keeps its documents so (`bot.store.cache`): a process that maps the file
+holds no Python object per document, and processes sharing the file share its pages.
+Each document is a run of pieces: its fields (`FIELDS`, an absent one empty and marked in
+`absent`) and then its paragraphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import pairwise
+from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.corpus.document import Document
+
+FIELDS = ("id", "title", "source", "content_hash", "publisher", "author", "url", "published")
+_REQUIRED = FIELDS[:4]
+_OPTIONAL = FIELDS[4:]
+_NAMES = ("document_text", "document_pieces", "piece_ends", "document_absent")
+
+Arrays = dict[str, npt.NDArray[Any]]
+
+
+def encode_documents(documents: Sequence[Document]) -> Arrays:
+    """The documents as arrays (the names start with "document_" or "piece_")."""
+    text = bytearray()  # encoded as it grows: joining first would hold the text twice more
+    ends: list[int] = []
+    firsts = [0]
+    absent = np.zeros(len(documents), dtype=np.uint8)
+    for number, document in enumerate(documents):
+        for bit, name in enumerate(_OPTIONAL):
+            if getattr(document, name) is None:
+                absent[number] |= 1 << bit
+        for piece in (*(getattr(document, name) or "" for name in FIELDS), *document.paragraphs):
+            text += piece.encode("utf-8", "surrogatepass")
+            ends.append(len(text))
+        firsts.append(len(ends))
+    return {
+        "document_text": np.frombuffer(text, dtype=np.uint8),
+        "document_pieces": np.array(firsts, dtype=np.int64),
+        "piece_ends": np.array(ends, dtype=np.int64),
+        "document_absent": absent,
+    }
+
+
+def has_documents(arrays: Arrays) -> bool:
+    return all(name in arrays for name in _NAMES)
+
+
+class DocumentTable(Sequence[Document]):
+    """The documents `encode_documents` made arrays of (mapped or not), as a sequence.
+
+    Indexing makes a `Document` each time (a few microseconds); `column` gives one field
+    of every document without making them."""
+
+    __slots__ = ("_absent", "_ends", "_firsts", "_text")
+
+    def __init__(self, arrays: Arrays) -> None:
+        """Raises ValueError (or KeyError, IndexError) when the arrays do not fit together;
+        every position a lookup follows is checked here."""
+        text, firsts, ends, absent = (arrays[name] for name in _NAMES)
+        count = len(absent)
+        if (
+            text.dtype != np.uint8
+            or len(firsts) != count + 1
+            or int(firsts[0]) != 0
+            or int(firsts[-1]) != len(ends)
+            or bool((np.diff(firsts) < len(FIELDS)).any())
+            or (len(ends) and (int(ends[-1]) != len(text) or int(ends[0]) < 0))
+            or bool((np.diff(ends) < 0).any())
+        ):
+            raise ValueError("the documents' arrays do not fit together")
+        self._text = memoryview(text.data)
+        self._firsts = firsts
+        self._ends = ends
+        self._absent = absent
+
+    def __len__(self) -> int:
+        return len(self._absent)
+
+    @overload
+    def __getitem__(self, at: int) -> Document: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[Document]: ...
+
+    def __getitem__(self, at: int | slice) -> Document | list[Document]:
+        if isinstance(at, slice):
+            return [self._document(number) for number in range(*at.indices(len(self)))]
+        number = range(len(self))[at]  # negative from the end; out of range: IndexError
+        return self._document(number)
+
+    def __iter__(self) -> Iterator[Document]:
+        return map(self._document, range(len(self)))
+
+    def _pieces(self, first: int, last: int) -> list[str]:
+        ends = self._ends[max(first - 1, 0) : last].tolist()
+        if first == 0:
+            ends.insert(0, 0)
+        text = self._text
+        return [str(text[start:end], "utf-8", "surrogatepass") for start, end in pairwise(ends)]
+
+    def _document(self, number: int) -> Document:
+        first, last = self._firsts[number : number + 2].tolist()
+        pieces = self._pieces(first, last)
+        absent = int(self._absent[number])
+        optional = [
+            None if absent & (1 << bit) else value
+            for bit, value in enumerate(pieces[4 : len(FIELDS)])
+        ]
+        return Document(
+            id=pieces[0],
+            title=pieces[1],
+            source=pieces[2],
+            content_hash=pieces[3],
+            paragraphs=tuple(pieces[len(FIELDS) :]),
+            **dict(zip(_OPTIONAL, optional, strict=True)),
+        )
+
+    def column(self, name: str) -> list[str]:
+        """Field `name` of every document, in order: "id", "title", "source" or
+        "content_hash"."""
+        return self._strings(_REQUIRED.index(name))
+
+    def metadata(self, name: str) -> list[str | None]:
+        """Metadata field `name` ("publisher", "author", "url", "published") of every
+        document, in order."""
+        bit = 1 << _OPTIONAL.index(name)
+        values: list[str | None] = list(self._strings(FIELDS.index(name)))
+        for number in np.flatnonzero(self._absent & bit).tolist():
+            values[number] = None
+        return values
+
+    def _strings(self, field: int) -> list[str]:
+        at = self._firsts[:-1] + field
+        ends = self._ends.take(at).tolist()
+        starts = np.where(at > 0, self._ends.take(np.maximum(at - 1, 0)), 0).tolist()
+        text = self._text
+        return [
+            str(text[start:end], "utf-8", "surrogatepass")
+            for start, end in zip(starts, ends, strict=True)
+        ]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} documents>"
+
+
+def column(documents: Sequence[Document], name: str) -> list[str]:
+    """Field `name` ("id", "title", "source", "content_hash") of every document: from the
+    arrays when they are a `DocumentTable`, without making a `Document` each."""
+    if isinstance(documents, DocumentTable):
+        return documents.column(name)
+    if name not in _REQUIRED:
+        raise ValueError(f"not a field every document has: {name!r}")
+    return [getattr(document, name) for document in documents]
+
+
+def metadata(documents: Sequence[Document], name: str) -> list[str | None]:
+    """Metadata field `name` ("publisher", "author", "url", "published") of every
+    document, as `column` does."""
+    if isinstance(documents, DocumentTable):
+        return documents.metadata(name)
+    if name not in _OPTIONAL:
+        raise ValueError(f"not a metadata field: {name!r}")
+    return [getattr(document, name) for document in documents]

@@ -1,0 +1,80 @@
+"""Documents kept as arrays (`bot.corpus.DocumentTable`): the same documents back, one
+field of all of them without making them, and arrays that do not fit refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.corpus import Document, DocumentTable, column, metadata
+from bot.corpus.table import FIELDS, encode_documents
+
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
+_optional = st.one_of(st.none(), _text)
+
+documents = st.lists(
+    st.builds(
+        Document,
+        id=_text,
+        title=_text,
+        paragraphs=st.lists(_text, max_size=5).map(tuple),
+        source=_text,
+        publisher=_optional,
+        author=_optional,
+        url=_optional,
+        published=_optional,
+    ),
+    max_size=8,
+)
+
+
+@given(documents)
+def test_the_table_gives_the_same_documents_back(given_documents: list[Document]) -> None:
+    table = DocumentTable(encode_documents(given_documents))
+    assert len(table) == len(given_documents)
+    assert list(table) == given_documents
+    assert table[1:-1] == given_documents[1:-1]
+    if given_documents:
+        assert table[-1] == given_documents[-1]
+    for name in FIELDS[:4]:
+        assert column(table, name) == column(given_documents, name)
+    for name in FIELDS[4:]:  # an empty value stays empty, an absent one absent
+        assert metadata(table, name) == metadata(given_documents, name)
+
+
+def test_an_index_out_of_range_raises_index_error() -> None:
+    table = DocumentTable(encode_documents([Document("a", "A", ("One.",), "a.md")]))
+    with pytest.raises(IndexError):
+        table[1]
+    with pytest.raises(IndexError):
+        table[-2]
+
+
+def test_a_field_no_document_has_is_refused() -> None:
+    table = DocumentTable(encode_documents([Document("a", "A", ("One.",), "a.md")]))
+    with pytest.raises(ValueError):
+        column(table, "publisher")  # metadata: may be absent
+    with pytest.raises(ValueError):
+        metadata([Document("a", "A", (), "a.md")], "title")
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("piece_ends", lambda a: a[:-1]),  # a piece lost
+        ("piece_ends", lambda a: a[::-1]),  # pieces out of order
+        ("document_pieces", lambda a: a[:-1]),  # a document lost
+        ("document_pieces", lambda a: a + 1),  # starting past the first piece
+        ("document_text", lambda a: a[:-1]),  # text cut short
+        ("document_absent", lambda a: np.zeros(len(a) + 1, dtype=a.dtype)),
+    ],
+)
+def test_arrays_that_do_not_fit_together_are_refused(name: str, change: object) -> None:
+    arrays = encode_documents(
+        [Document("a", "A", ("One.", "Two."), "a.md"), Document("b", "B", ("Three.",), "b.md")]
+    )
+    arrays[name] = change(arrays[name])  # type: ignore[operator]
+    with pytest.raises(ValueError):
+        DocumentTable(arrays)
