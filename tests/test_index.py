@@ -16,7 +16,7 @@ from rank_bm25 import BM25Okapi
 from bot.corpus import Corpus, CorpusError, Document, load_corpus
 from bot.search.analyzer import terms
 from bot.search.index import BM25Params, Hit, Index, build_index
-from bot.search.snapshot import IndexSnapshot
+from bot.search.snapshot import IndexSnapshot, Terms, encode_vocabulary
 
 MakeDocument = Callable[..., Document]
 
@@ -320,3 +320,23 @@ def test_an_index_made_again_from_its_snapshot_searches_the_same(
         assert again.search(question, 10) == index.search(question, 10)
     with pytest.raises(ValueError, match="do not fit"):
         IndexSnapshot.from_arrays(meta, arrays, documents[:-1], params)
+
+
+@given(
+    st.sets(
+        st.text(
+            st.characters(exclude_categories=("Cs",), exclude_characters="\n"),
+            min_size=1,
+            max_size=12,
+        ),
+        max_size=30,
+    )
+)
+def test_a_stored_vocabulary_finds_each_term_and_no_other(terms: set[str]) -> None:
+    vocabulary = sorted(terms)
+    stored = Terms(encode_vocabulary(vocabulary))
+    assert list(stored) == vocabulary and len(stored) == len(vocabulary)
+    assert [stored.get(term) for term in vocabulary] == list(range(len(vocabulary)))
+    for other in ("", "\x00", "zzzz", *(term + "x" for term in vocabulary)):
+        if other not in terms:
+            assert stored.get(other) is None

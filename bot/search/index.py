@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -79,6 +79,28 @@ class Ranking:
     (`bot.qa.rerank`; the depth its model was trained for)."""
 
 
+class DocumentNumbers:
+    """Document id -> its number in the corpus, worked out at the first lookup: a start
+    served from a stored index makes no Python object per document until it is asked."""
+
+    __slots__ = ("_documents", "_lock", "_numbers")
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._documents = documents
+        self._numbers: dict[str, int] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, doc_id: str) -> int | None:
+        numbers = self._numbers
+        if numbers is None:
+            with self._lock:
+                if self._numbers is None:
+                    ids = column(self._documents, "id")
+                    self._numbers = {doc_id: n for n, doc_id in enumerate(ids)}
+                numbers = self._numbers
+        return numbers.get(doc_id)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Index:
     """An immutable search index over the sentences of a corpus.
@@ -103,7 +125,7 @@ class Index:
     _paragraph_of: npt.NDArray[np.int32] | None
     """Searchable sentence -> its paragraph in `_paragraph_bm25`; None when each paragraph
     has one searchable sentence (and its number)."""
-    _document_number: Mapping[str, int]
+    _document_number: DocumentNumbers
     _backend: Backend
     """What finds the best sentences: the compiled kernel where it was built."""
 
@@ -372,6 +394,6 @@ def _make_index(
         _sentence_bm25=sentence_bm25,
         _paragraph_bm25=paragraph_bm25,
         _paragraph_of=paragraph_of,
-        _document_number={doc_id: n for n, doc_id in enumerate(column(documents, "id"))},
+        _document_number=DocumentNumbers(documents),
         _backend=default_backend(),
     )

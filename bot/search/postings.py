@@ -10,9 +10,8 @@ operations, see `Postings.from_postings`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -35,11 +34,19 @@ def _count_dtype(largest: int) -> type[np.unsignedinteger[Any]]:
     return np.uint64
 
 
+class TermIds(Protocol):
+    """Term -> its id: a dict, or the `bot.search.snapshot.Terms` of a stored index."""
+
+    def get(self, term: str, /) -> int | None: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Postings:
     """term -> (units holding it, how often, what it adds to their scores), in CSR arrays."""
 
-    vocabulary: Mapping[str, int]
+    vocabulary: TermIds
     idf: FloatArray
     """By term id."""
     indptr: IntArray
@@ -57,7 +64,7 @@ class Postings:
     @classmethod
     def from_postings(
         cls,
-        vocabulary: Mapping[str, int],
+        vocabulary: TermIds,
         indptr: IntArray,
         units: UnitArray,
         frequencies: CountArray,
@@ -105,7 +112,7 @@ class Postings:
         tokens: npt.NDArray[np.integer[Any]],
         owners: npt.NDArray[np.integer[Any]],
         size: int,
-        vocabulary: Mapping[str, int],
+        vocabulary: TermIds,
         params: BM25Params,
     ) -> Postings:
         """Index `size` units from their tokens: term ids, each with the unit it is in.

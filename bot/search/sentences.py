@@ -53,14 +53,14 @@ class Layout:
     sentence_tokens: npt.NDArray[np.int64]
     """Sentence s has the terms `vocabulary[t]` for t in
     `tokens[sentence_tokens[s]:sentence_tokens[s + 1]]`, in order."""
-    vocabulary: tuple[str, ...]
-    """By term id: the term."""
+    vocabulary: Sequence[str]
+    """By term id: the term (sorted)."""
 
     def analysis(self) -> Analysis:
         """The analysis the layout was made from (`bot.search.index.assemble`), without
         copying an array: what a rebuild takes unchanged documents from."""
         return Analysis(
-            vocabulary=self.vocabulary,
+            vocabulary=tuple(self.vocabulary),  # a stored index's `Terms`: decoded once here
             tokens=self.tokens,
             sentence_tokens=self.sentence_tokens,
             paragraph=self.paragraph,

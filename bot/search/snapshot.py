@@ -6,9 +6,10 @@ parameters decide (the scores are worked out again from the counts when restored
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,43 @@ def encode_vocabulary(vocabulary: Sequence[str]) -> npt.NDArray[np.uint8]:
 def decode_vocabulary(array: npt.NDArray[np.uint8]) -> tuple[str, ...]:
     text = array.tobytes().decode()
     return tuple(text.split("\n")) if text else ()
+
+
+class Terms(Sequence[str]):
+    """A sorted vocabulary as `encode_vocabulary` keeps it (mapped or not): a term by id,
+    and a term's id (`get`, by binary search), with no Python object per term, so that
+    processes mapping one stored index share it."""
+
+    __slots__ = ("_ends", "_text")
+
+    def __init__(self, array: npt.NDArray[np.uint8]) -> None:
+        self._text = memoryview(array.data)
+        breaks = np.flatnonzero(array == ord("\n"))
+        self._ends = np.append(breaks, len(array)) if len(array) else breaks
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, at: int) -> str: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> list[str]: ...
+
+    def __getitem__(self, at: int | slice) -> str | list[str]:
+        if isinstance(at, slice):
+            return [self[number] for number in range(*at.indices(len(self)))]
+        number = range(len(self))[at]  # negative from the end; out of range: IndexError
+        start = int(self._ends[number - 1]) + 1 if number else 0
+        return str(self._text[start : int(self._ends[number])], "utf-8")
+
+    def get(self, term: str) -> int | None:
+        """The id of `term`, or None when the vocabulary does not hold it."""
+        at = bisect_left(self, term)
+        return at if at < len(self) and self[at] == term else None
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} terms>"
 
 
 def _params_key(params: BM25Params) -> list[float]:
@@ -100,12 +138,11 @@ class IndexSnapshot:
         """The snapshot `to_arrays` gave, scored with `params` and checked to fit
         `documents`; raises ValueError (or KeyError, TypeError, IndexError for a
         mapping or arrays of another shape) when it does not."""
-        vocabulary_terms = decode_vocabulary(arrays["vocabulary"])
-        vocabulary = {term: term_id for term_id, term in enumerate(vocabulary_terms)}
+        vocabulary = Terms(arrays["vocabulary"])
         layout = Layout(
             **{name: arrays[name] for name in _LAYOUT},
             normalized={(int(d), int(p)): str(text) for d, p, text in meta["normalized"]},
-            vocabulary=vocabulary_terms,
+            vocabulary=vocabulary,
         )
 
         def postings(prefix: str) -> Postings:
