@@ -124,3 +124,19 @@ def test_another_article_limit_is_not_served_from_the_last_listing(settings: Set
     assert [s.path for s in loaded.corpus.skipped][-1] == (
         "pentagon-officials-host-chinese-counterparts.md"
     )
+
+
+def test_a_reload_after_another_process_built_the_index_maps_it(
+    settings: Settings, corpus_dir: Path
+) -> None:
+    here = load_index(settings)
+    changed = sorted(corpus_dir.glob("*.md"))[1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nA closing line was added.\n")
+    os.utime(changed, ns=(LONG_AGO + 10**9, LONG_AGO + 10**9))
+    there = load_index(settings)  # another process sharing the cache folder builds it
+    assert there.cache is not None and there.cache.documents_analysed == 1
+    reloaded = load_index(settings, previous=here)
+    assert reloaded.cache is not None and reloaded.cache.documents_analysed == 0
+    assert isinstance(reloaded.corpus.documents, DocumentTable)  # held once between them
+    assert reloaded.index.version == there.index.version
+    assert any("closing line" in s.text for s in reloaded.index.sentences)

@@ -77,18 +77,19 @@ class CorpusStore:
 
         `previous`, the last load of this folder in this process (a reload), is taken as
         the cache holds it without reading it back: its files, its documents' analyses
-        and, when no document changed, its index. Without it, a folder listed as the
-        last load found it is served from the stored index alone, documents included.
+        and, when no document changed, its index. A folder listed as the last load
+        found it is served from the stored index alone, documents included.
         """
         progress = progress or Progress()
         cache = CorpusCache.open(self.cache_dir, self.corpus_dir, max_article_bytes)
         if previous is not None and previous.max_article_bytes != max_article_bytes:
             previous = None  # its files were read with another limit
-        if previous is None:
-            unchanged = _unchanged(cache, self.corpus_dir, params, ranking, progress)
-            if unchanged is not None:
-                return unchanged
-        elif previous.files is not None:
+        # Another process may have built the index of this very listing (a cluster shares
+        # the cache folder): then it is mapped, not built again or held once more.
+        unchanged = _unchanged(cache, self.corpus_dir, params, ranking, progress)
+        if unchanged is not None:
+            return unchanged
+        if previous is not None and previous.files is not None:
             cache.reuse(previous.files, previous.started_ns)
         corpus = load_corpus(
             self.corpus_dir, max_article_bytes=max_article_bytes, cache=cache, progress=progress
