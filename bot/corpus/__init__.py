@@ -20,7 +20,7 @@ from bot.corpus.document import (
     Listing,
     SkippedFile,
 )
-from bot.corpus.loader import FileCache, list_corpus, load_corpus
+from bot.corpus.loader import FileCache, list_corpus, listing_of, load_corpus
 from bot.corpus.table import DocumentTable, column, metadata
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "SkippedFile",
     "column",
     "list_corpus",
+    "listing_of",
     "load_corpus",
     "metadata",
 ]

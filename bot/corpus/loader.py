@@ -58,6 +58,7 @@ def load_corpus(
     max_article_bytes: int,
     cache: FileCache | None = None,
     progress: Progress | None = None,
+    found: list[FoundFile | SkippedFile] | None = None,
 ) -> Corpus:
     """Read every supported file under `folder` into documents.
 
@@ -67,10 +68,12 @@ def load_corpus(
     is skipped; a JSON Lines file is read as a stream, so its size has no limit.
     Only a missing or unreadable folder raises `CorpusError`. With a `cache`, a
     file whose bytes are unchanged is not parsed again. `progress` counts the files
-    and articles read.
+    and articles read. `found`: what `list_corpus` gave for `folder` just before (it is
+    then not listed again).
     """
     progress = progress or Progress()
-    found = _found(folder)
+    if found is None:
+        found = list_corpus(folder)
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     first_with_hash: dict[str, str] = {}
@@ -104,16 +107,12 @@ def load_corpus(
 
     for problem in skipped:
         log.warning("skipped %s: %s", problem.path, problem.reason)
-    return Corpus(folder, tuple(documents), tuple(skipped), _stamps(found))
+    return Corpus(folder, tuple(documents), tuple(skipped), listing_of(found))
 
 
-def list_corpus(folder: Path) -> Listing:
-    """What a load of `folder` would read, without reading a file; raises `CorpusError` as
-    `load_corpus` does. An unchanged listing, files unchanged: the same corpus."""
-    return _stamps(_found(folder))
-
-
-def _stamps(found: list[FoundFile | SkippedFile]) -> Listing:
+def listing_of(found: list[FoundFile | SkippedFile]) -> Listing:
+    """The stamps of what `list_corpus` found. An unchanged listing, unchanged files (as
+    far as size and time tell): the same corpus."""
     return tuple(
         item
         if isinstance(item, SkippedFile)
@@ -122,7 +121,7 @@ def _stamps(found: list[FoundFile | SkippedFile]) -> Listing:
     )
 
 
-def _found(folder: Path) -> list[FoundFile | SkippedFile]:
+def list_corpus(folder: Path) -> list[FoundFile | SkippedFile]:
     """Every file under `folder` to read, or why a path is passed over, in reading order;
     raises `CorpusError` for a folder that is missing or cannot be read."""
     shown = printable(str(folder))

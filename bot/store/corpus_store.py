@@ -17,8 +17,10 @@ from bot.corpus import (
     Document,
     DocumentTable,
     FileStamp,
+    Listing,
     column,
     list_corpus,
+    listing_of,
     load_corpus,
 )
 from bot.progress import Progress
@@ -50,6 +52,8 @@ class StoredCorpus:
     started_ns: int
     """When this load began (time.time_ns): files changed after it are read again."""
     max_article_bytes: int
+    key: str
+    """What its documents are (`CorpusCache.index_key`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,32 +90,43 @@ class CorpusStore:
             previous = None  # its files were read with another limit
         # Another process may have built the index of this very listing (a cluster shares
         # the cache folder): then it is mapped, not built again or held once more.
-        unchanged = _unchanged(cache, self.corpus_dir, params, ranking, progress)
+        found = list_corpus(self.corpus_dir)
+        listing = listing_of(found)
+        unchanged = _unchanged(
+            cache, self.corpus_dir, listing, params=params, ranking=ranking, progress=progress
+        )
         if unchanged is not None:
             return unchanged
         if previous is not None and previous.files is not None:
             cache.reuse(previous.files, previous.started_ns)
         corpus = load_corpus(
-            self.corpus_dir, max_article_bytes=max_article_bytes, cache=cache, progress=progress
+            self.corpus_dir,
+            max_article_bytes=max_article_bytes,
+            cache=cache,
+            progress=progress,
+            found=found,
         )
+        del found
+        key = cache.index_key(corpus.documents)
         try:
             index = _index(
                 cache,
                 corpus,
+                key,
                 params,
                 ranking,
                 workers=workers,
                 progress=progress,
-                previous=previous.index if previous is not None else None,
+                previous=previous,
             )
         except CorpusError as error:  # nothing to index: say what was left out on the way
             if not corpus.skipped:
                 raise
             message = f"{error} ({len(corpus.skipped)} skipped)"
             raise CorpusError(message, skipped=corpus.skipped) from None
-        cache.save_listing(cache.index_key(corpus.documents), corpus.listing, corpus.skipped)
+        cache.save_listing(key, listing, corpus.skipped)
         return StoredCorpus(
-            corpus, index, cache.stats, cache.files, cache.started_ns, max_article_bytes
+            corpus, index, cache.stats, cache.files, cache.started_ns, max_article_bytes, key
         )
 
     def verify(self, *, max_article_bytes: int) -> str | None:
@@ -121,11 +136,17 @@ class CorpusStore:
 
 
 def _unchanged(
-    cache: CorpusCache, folder: Path, params: BM25Params, ranking: Ranking, progress: Progress
+    cache: CorpusCache,
+    folder: Path,
+    listing: Listing,
+    *,
+    params: BM25Params,
+    ranking: Ranking,
+    progress: Progress,
 ) -> StoredCorpus | None:
     """The corpus and index as the last load left them, documents taken from the stored
-    index, when the folder lists as it did then (see `CorpusCache.listed`); else None."""
-    listing = list_corpus(folder)
+    index, when the folder's `listing` is as it was then (see `CorpusCache.listed`);
+    else None."""
     listed = cache.listed(listing)
     if listed is None or (stored := cache.read_index()) is None:
         return None
@@ -148,21 +169,23 @@ def _unchanged(
     progress.advance(files=files, articles=len(documents), sentences=len(snapshot.layout.paragraph))
     index = Index.from_snapshot(documents, snapshot, params, ranking, default_analyzer())
     corpus = Corpus(folder, documents, skipped, listing)
-    return StoredCorpus(corpus, index, cache.stats, None, cache.started_ns, cache.max_article_bytes)
+    stats, started_ns = cache.stats, cache.started_ns
+    return StoredCorpus(corpus, index, stats, None, started_ns, cache.max_article_bytes, key)
 
 
 def _index(
     cache: CorpusCache,
     corpus: Corpus,
+    key: str,
     params: BM25Params,
     ranking: Ranking,
     *,
     workers: int | None,
     progress: Progress,
-    previous: Index | None,
+    previous: StoredCorpus | None,
 ) -> Index:
-    """The index stored for exactly these documents, else one built from their analyses
-    (only documents whose text was never analysed are analysed), then stored."""
+    """The index stored for exactly these documents (`key`), else one built from their
+    analyses (only documents whose text was never analysed are analysed), then stored."""
     documents = corpus.documents
     analyzer = default_analyzer()
 
@@ -171,17 +194,16 @@ def _index(
         progress.advance(sentences=len(snapshot.layout.paragraph))
         return Index.from_snapshot(documents, snapshot, params, ranking, analyzer)
 
-    key = cache.index_key(documents)
     # The last index holds the analysis of every document it was built from: only the
     # documents it does not hold are analysed.
     held: tuple[list[str], Analysis] | None = None
     if previous is not None:
-        if cache.index_key(previous.documents) == key:  # a reload that changed no document
-            snapshot = previous.snapshot()
+        if previous.key == key:  # a reload that changed no document
+            snapshot = previous.index.snapshot()
             if not cache.has_index():  # the cache folder was emptied meanwhile: keep it again
                 cache.save_index(key, documents, *snapshot.to_arrays())
             return served(snapshot)
-        held = _analysis_of(previous)
+        held = _analysis_of(previous.index)
     elif (stored := cache.read_index()) is not None:
         if stored[0].get("key") != key:
             held = cache.analysis_of(stored)

@@ -3,6 +3,7 @@ index holds back, checked, as container meta and arrays (`bot.store.container`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -150,23 +151,28 @@ def decode_hashes(array: np.ndarray[Any, Any]) -> list[str]:
     return text.split("\n") if text else []
 
 
-def _listing_rows(listing: Listing) -> list[list[str | int]]:
-    return [
-        [item.relative, item.size, item.mtime_ns]
+def _digest(listing: Listing) -> str:
+    rows = (
+        f"{item.relative}\0{item.size}\0{item.mtime_ns}"
         if isinstance(item, FileStamp)
-        else [item.path, item.reason]
+        else f"{item.path}\0{item.reason}"
         for item in listing
-    ]
+    )
+    return hashlib.sha256("\n".join(rows).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _newest(listing: Listing) -> int:
+    return max((item.mtime_ns for item in listing if isinstance(item, FileStamp)), default=0)
 
 
 def encode_listing(
     listing: Listing, skipped: Sequence[SkippedFile], read_from_ns: int, max_article_bytes: int
 ) -> Meta:
-    """What a load that began at `read_from_ns` listed and skipped."""
+    """What a load that began at `read_from_ns` listed (a hash of it) and skipped."""
     return {
         "read_from_ns": read_from_ns,
         "max_article_bytes": max_article_bytes,
-        "listing": _listing_rows(listing),
+        "listing": _digest(listing),
         "skipped": [[item.path, item.reason] for item in skipped],
     }
 
@@ -179,11 +185,10 @@ def decode_listing(
     TypeError or ValueError for a meta of another shape."""
     # Trusting size and time alone is safe only for a file last changed well before the
     # load began (see CorpusCache.unchanged).
-    trusted_before = int(meta["read_from_ns"]) - 2_000_000_000
     if (
         meta["max_article_bytes"] != max_article_bytes
-        or meta["listing"] != _listing_rows(listing)
-        or any(item.mtime_ns >= trusted_before for item in listing if isinstance(item, FileStamp))
+        or _newest(listing) >= int(meta["read_from_ns"]) - 2_000_000_000
+        or meta["listing"] != _digest(listing)
     ):
         return None
     skipped = tuple(SkippedFile(str(path), str(reason)) for path, reason in meta["skipped"])
