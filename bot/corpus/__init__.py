@@ -20,7 +20,7 @@ from bot.corpus.document import (
     Listing,
     SkippedFile,
 )
-from bot.corpus.loader import FileCache, list_corpus, listing_of, load_corpus
+from bot.corpus.loader import FileCache, Listed, list_corpus, load_corpus
 from bot.corpus.table import DocumentTable, column, metadata
 
 __all__ = [
@@ -31,11 +31,11 @@ __all__ = [
     "DocumentTable",
     "FileCache",
     "FileStamp",
+    "Listed",
     "Listing",
     "SkippedFile",
     "column",
     "list_corpus",
-    "listing_of",
     "load_corpus",
     "metadata",
 ]

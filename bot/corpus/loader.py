@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -58,7 +59,7 @@ def load_corpus(
     max_article_bytes: int,
     cache: FileCache | None = None,
     progress: Progress | None = None,
-    found: list[FoundFile | SkippedFile] | None = None,
+    listed: Listed | None = None,
 ) -> Corpus:
     """Read every supported file under `folder` into documents.
 
@@ -68,12 +69,11 @@ def load_corpus(
     is skipped; a JSON Lines file is read as a stream, so its size has no limit.
     Only a missing or unreadable folder raises `CorpusError`. With a `cache`, a
     file whose bytes are unchanged is not parsed again. `progress` counts the files
-    and articles read. `found`: what `list_corpus` gave for `folder` just before (it is
+    and articles read. `listed`: what `list_corpus` gave for `folder` just before (it is
     then not listed again).
     """
     progress = progress or Progress()
-    if found is None:
-        found = list_corpus(folder)
+    listed = listed or list_corpus(folder)
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     first_with_hash: dict[str, str] = {}
@@ -86,7 +86,7 @@ def load_corpus(
         documents.append(document)
         progress.advance(articles=1)
 
-    for item in found:
+    for item in listed.found:
         if isinstance(item, SkippedFile):
             skipped.append(item)
             continue
@@ -107,23 +107,22 @@ def load_corpus(
 
     for problem in skipped:
         log.warning("skipped %s: %s", problem.path, problem.reason)
-    return Corpus(folder, tuple(documents), tuple(skipped), listing_of(found))
+    return Corpus(folder, tuple(documents), tuple(skipped), listed.listing)
 
 
-def listing_of(found: list[FoundFile | SkippedFile]) -> Listing:
-    """The stamps of what `list_corpus` found. An unchanged listing, unchanged files (as
-    far as size and time tell): the same corpus."""
-    return tuple(
-        item
-        if isinstance(item, SkippedFile)
-        else FileStamp(item.relative, item.status.st_size, item.status.st_mtime_ns)
-        for item in found
-    )
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What listing a corpus folder found, in reading order: the files to read and the
+    paths passed over (`found`), and the same as stamps (`listing`: an unchanged listing,
+    unchanged files, as far as size and time tell)."""
+
+    found: list[FoundFile | SkippedFile]
+    listing: Listing
 
 
-def list_corpus(folder: Path) -> list[FoundFile | SkippedFile]:
-    """Every file under `folder` to read, or why a path is passed over, in reading order;
-    raises `CorpusError` for a folder that is missing or cannot be read."""
+def list_corpus(folder: Path) -> Listed:
+    """Every file under `folder` to read, or why a path is passed over; raises
+    `CorpusError` for a folder that is missing or cannot be read."""
     shown = printable(str(folder))
     try:
         if not folder.exists():
@@ -140,7 +139,14 @@ def list_corpus(folder: Path) -> list[FoundFile | SkippedFile]:
     def path_of(item: FoundFile | SkippedFile) -> str:
         return item.path if isinstance(item, SkippedFile) else item.relative
 
-    return sorted(candidate_files(folder, resolved_root), key=path_of)
+    found = sorted(candidate_files(folder, resolved_root), key=path_of)
+    listing = tuple(
+        item
+        if isinstance(item, SkippedFile)
+        else FileStamp(item.relative, item.status.st_size, item.status.st_mtime_ns)
+        for item in found
+    )
+    return Listed(found, listing)
 
 
 def _load_file(

@@ -20,7 +20,6 @@ from bot.corpus import (
     Listing,
     column,
     list_corpus,
-    listing_of,
     load_corpus,
 )
 from bot.progress import Progress
@@ -90,8 +89,8 @@ class CorpusStore:
             previous = None  # its files were read with another limit
         # Another process may have built the index of this very listing (a cluster shares
         # the cache folder): then it is mapped, not built again or held once more.
-        found = list_corpus(self.corpus_dir)
-        listing = listing_of(found)
+        listed = list_corpus(self.corpus_dir)
+        listing = listed.listing
         unchanged = _unchanged(
             cache, self.corpus_dir, listing, params=params, ranking=ranking, progress=progress
         )
@@ -104,9 +103,9 @@ class CorpusStore:
             max_article_bytes=max_article_bytes,
             cache=cache,
             progress=progress,
-            found=found,
+            listed=listed,
         )
-        del found
+        del listed
         key = cache.index_key(corpus.documents)
         try:
             index = _index(
