@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
-from frontmatter.default_handlers import YAMLHandler
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from bot.corpus.document import METADATA_KEYS, Skip
 from bot.corpus.metadata import Rejected
+
+if TYPE_CHECKING:
+    import yaml
+    from frontmatter.default_handlers import YAMLHandler
 
 # What front matter may cost: its block is parsed whole, and only the fields used are
 # built, each from at most this many YAML nodes (aliases counted each time they are used,
@@ -16,9 +18,17 @@ from bot.corpus.metadata import Rejected
 FRONT_MATTER_MAX_CHARS = 65_536
 FIELD_MAX_NODES = 1_000
 
-_FRONT_MATTER = YAMLHandler()
-_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FRONT_MATTER_KEYS = frozenset(("title", *METADATA_KEYS))
+
+
+@cache
+def _yaml() -> tuple[YAMLHandler, Any]:
+    """The front matter splitter and the YAML loader, made at first use: a start served
+    from the cache reads no file and need not import them."""
+    import yaml
+    from frontmatter.default_handlers import YAMLHandler
+
+    return YAMLHandler(), getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def front_matter(text: str) -> tuple[dict[str, object], str]:
@@ -27,16 +37,19 @@ def front_matter(text: str) -> tuple[dict[str, object], str]:
     Split as python-frontmatter splits; the YAML is read here, at a bounded cost: the
     block's size is capped, and only the fields used are built, each from at most
     FIELD_MAX_NODES nodes. A field that cannot be built holds a `Rejected`."""
+    import yaml  # see _yaml
+
+    handler, yaml_loader = _yaml()
     text = text.strip()
-    if not _FRONT_MATTER.detect(text):
+    if not handler.detect(text):
         return {}, text
     try:
-        block, content = _FRONT_MATTER.split(text)
+        block, content = handler.split(text)
     except ValueError:  # no closing delimiter: not front matter
         return {}, text
     if len(block) > FRONT_MATTER_MAX_CHARS:
         raise Skip(f"front matter over {FRONT_MATTER_MAX_CHARS:,} characters")
-    loader = _YAML_LOADER(block)
+    loader = yaml_loader(block)
     try:
         try:
             root = loader.get_single_node()  # nodes only: an alias is a reference here
@@ -58,6 +71,8 @@ def front_matter(text: str) -> tuple[dict[str, object], str]:
 
 def _field_value(loader: Any, node: yaml.Node) -> object:
     """The value of a front-matter field's node, or `Rejected` saying why it has none."""
+    import yaml  # see _yaml
+
     count, pending = 0, [node]
     while pending:  # aliases are counted each time they are used: a bomb stops here
         count += 1
