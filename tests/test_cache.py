@@ -23,7 +23,15 @@ from bot.pipeline import LoadedCorpus, bm25_params, load_index
 from bot.search.index import Index, Ranking, build_index
 from bot.settings import Settings
 from bot.store.cache import CorpusCache, code_version
-from bot.store.container import FORMAT, CacheProblem, read_container, write_container
+from bot.store.container import (
+    FORMAT,
+    CacheProblem,
+    Streamed,
+    map_container,
+    read_container,
+    verify_container,
+    write_container,
+)
 
 QUESTIONS = [
     "who led the Chinese delegation?",
@@ -354,6 +362,22 @@ def test_containers_round_trip_and_writes_leave_no_temporary_file(tmp_path: Path
     with pytest.raises(CacheProblem, match="another reader or analyzer version") as stale:
         read_container(path, "test", "v2")
     assert stale.value.stale
+
+
+def test_a_streamed_array_is_written_as_made_and_read_back_whole(tmp_path: Path) -> None:
+    path = tmp_path / "x.bin"
+    chunks = [b"first ", "sécond ".encode(), b"", b"third"]
+    streamed = Streamed(sum(map(len, chunks)), lambda: iter(chunks))
+    write_container(path, "test", "v1", {}, {"a": np.arange(3), "text": streamed})
+    _, read = map_container(path, "test", "v1")
+    assert read["text"].tobytes() == b"".join(chunks) and read["text"].dtype == np.uint8
+    np.testing.assert_array_equal(read["a"], np.arange(3))
+    assert verify_container(path) is None
+
+    short = Streamed(100, lambda: iter(chunks))  # says more than it makes: nothing written
+    with pytest.raises(ValueError, match="made 19 bytes, not 100"):
+        write_container(tmp_path / "y.bin", "test", "v1", {}, {"text": short})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.bin"]
 
 
 @pytest.mark.parametrize("cut", [0, 10, 100, -1])

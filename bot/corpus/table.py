@@ -9,6 +9,7 @@ Each document is a run of pieces: its fields (`FIELDS`, an absent one empty and 
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from itertools import pairwise
 from typing import Any, overload
@@ -21,31 +22,57 @@ from bot.corpus.document import Document
 FIELDS = ("id", "title", "source", "content_hash", "publisher", "author", "url", "published")
 _REQUIRED = FIELDS[:4]
 _OPTIONAL = FIELDS[4:]
+_BATCH = 1024
 _NAMES = ("document_text", "document_pieces", "piece_ends", "document_absent")
 
 Arrays = dict[str, npt.NDArray[Any]]
 
 
-def encode_documents(documents: Sequence[Document]) -> Arrays:
-    """The documents as arrays (the names start with "document_" or "piece_")."""
-    text = bytearray()  # encoded as it grows: joining first would hold the text twice more
-    ends: list[int] = []
-    firsts = [0]
+def _pieces(document: Document) -> Iterator[str]:
+    yield from (getattr(document, name) or "" for name in FIELDS)
+    yield from document.paragraphs
+
+
+def _size(piece: str) -> int:
+    return len(piece) if piece.isascii() else len(piece.encode("utf-8", "surrogatepass"))
+
+
+def document_layout(documents: Sequence[Document]) -> tuple[Arrays, int]:
+    """The documents' arrays but their text (`document_text`), and its size in bytes."""
+    ends = array("q")  # 8 bytes an item, not a Python int's 36: a piece is often short
+    firsts = array("q", [0])
     absent = np.zeros(len(documents), dtype=np.uint8)
+    end = 0
     for number, document in enumerate(documents):
         for bit, name in enumerate(_OPTIONAL):
             if getattr(document, name) is None:
                 absent[number] |= 1 << bit
-        for piece in (*(getattr(document, name) or "" for name in FIELDS), *document.paragraphs):
-            text += piece.encode("utf-8", "surrogatepass")
-            ends.append(len(text))
+        for piece in _pieces(document):
+            end += _size(piece)
+            ends.append(end)
         firsts.append(len(ends))
-    return {
-        "document_text": np.frombuffer(text, dtype=np.uint8),
-        "document_pieces": np.array(firsts, dtype=np.int64),
-        "piece_ends": np.array(ends, dtype=np.int64),
+    arrays: Arrays = {
+        "document_pieces": np.frombuffer(firsts, dtype=np.int64),
+        "piece_ends": np.frombuffer(ends, dtype=np.int64),
         "document_absent": absent,
     }
+    return arrays, end
+
+
+def document_text(documents: Sequence[Document]) -> Iterator[bytes]:
+    """The documents' text (UTF-8), a batch of documents at a time: a store writes it as
+    it is made rather than hold a second copy of the corpus."""
+    for first in range(0, len(documents), _BATCH):
+        batch = documents[first : first + _BATCH]
+        yield "".join(piece for d in batch for piece in _pieces(d)).encode("utf-8", "surrogatepass")
+
+
+def encode_documents(documents: Sequence[Document]) -> Arrays:
+    """The documents as arrays, whole in memory (the names start with "document_" or
+    "piece_")."""
+    arrays, _ = document_layout(documents)
+    text = b"".join(document_text(documents))
+    return {"document_text": np.frombuffer(text, dtype=np.uint8), **arrays}
 
 
 def has_documents(arrays: Arrays) -> bool:

@@ -43,13 +43,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.corpus import READER_VERSION, Document, Listing, SkippedFile, column
-from bot.corpus.table import encode_documents
+from bot.corpus.table import document_layout, document_text
 from bot.search.analysis import Analysis, analyzer_version
 from bot.store.container import (
     FORMAT,
     Arrays,
     CacheProblem,
+    Contents,
     Meta,
+    Streamed,
     map_container,
     read_container,
     verify_container,
@@ -314,8 +316,10 @@ class CorpusCache:
         self, key: str, documents: Sequence[Document], meta: Meta, arrays: Arrays
     ) -> None:
         hashes = encode_hashes(column(documents, "content_hash"))
-        arrays = {**arrays, **encode_documents(documents), "hashes": hashes}
-        self._write(self._index_path, "index", {**meta, "key": key}, arrays)
+        layout, size = document_layout(documents)
+        text = Streamed(size, lambda: document_text(documents))  # never whole in memory
+        stored: Contents = {**arrays, **layout, "document_text": text, "hashes": hashes}
+        self._write(self._index_path, "index", {**meta, "key": key}, stored)
 
     def reject_index(self, reason: str) -> None:
         self._reject(self._index_path, reason)
@@ -369,7 +373,7 @@ class CorpusCache:
         with contextlib.suppress(OSError):
             path.unlink()
 
-    def _write(self, path: Path, kind: str, meta: Meta, arrays: Arrays) -> None:
+    def _write(self, path: Path, kind: str, meta: Meta, arrays: Contents) -> None:
         try:
             write_container(path, kind, code_version(), meta, arrays)
         except (OSError, ValueError, TypeError) as error:  # ValueError: text not encodable

@@ -24,7 +24,8 @@ import mmap
 import os
 import struct
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,19 @@ _VERIFY_BLOCK = 1 << 22
 
 Arrays = dict[str, npt.NDArray[Any]]
 Meta = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Streamed:
+    """A byte array written as it is made, never whole in memory: its size, known first,
+    and what makes its bytes, in order (read back, it is a uint8 array)."""
+
+    nbytes: int
+    chunks: Callable[[], Iterable[bytes]]
+
+
+Contents = Mapping[str, npt.NDArray[Any] | Streamed]
+"""What `write_container` writes: arrays by name."""
 
 
 class CacheProblem(Exception):
@@ -60,18 +74,24 @@ def write_container(
     kind: str,
     version: str,
     meta: Mapping[str, Any],
-    arrays: Mapping[str, npt.NDArray[Any]],
+    arrays: Contents,
 ) -> None:
     """Write `meta` (JSON) and `arrays` to `path` atomically, with a checksum; `version`:
-    of the code that made them, which a reader must match."""
+    of the code that made them, which a reader must match. Raises ValueError when a
+    `Streamed` array makes another number of bytes than it said."""
     entries: list[list[Any]] = []
-    blobs: list[tuple[int, bytes | memoryview]] = []  # (offset, bytes) of each array
+    blobs: list[tuple[int, memoryview | Streamed]] = []  # (offset, bytes) of each array
     offset = arrays_end = 0
     for name, array in arrays.items():
-        data = np.ascontiguousarray(array)
-        entries.append([name, data.dtype.str, list(data.shape), offset, data.nbytes])
-        blobs.append((offset, memoryview(data.reshape(-1).view(np.uint8).data)))
-        arrays_end = offset + data.nbytes
+        if isinstance(array, Streamed):
+            entries.append([name, "|u1", [array.nbytes], offset, array.nbytes])
+            blobs.append((offset, array))
+            arrays_end = offset + array.nbytes
+        else:
+            data = np.ascontiguousarray(array)
+            entries.append([name, data.dtype.str, list(data.shape), offset, data.nbytes])
+            blobs.append((offset, memoryview(data.reshape(-1).view(np.uint8).data)))
+            arrays_end = offset + data.nbytes
         offset = _aligned(arrays_end)
     # The header gives the file's size, which depends on the header's own length.
     size = 0
@@ -108,8 +128,17 @@ def write_container(
             written = 0
             for at, blob in blobs:
                 emit(bytes(at - written))
-                emit(blob)
-                written = at + len(blob)
+                if isinstance(blob, Streamed):
+                    made = 0
+                    for chunk in blob.chunks():
+                        emit(chunk)
+                        made += len(chunk)
+                    if made != blob.nbytes:
+                        raise ValueError(f"a streamed array made {made} bytes, not {blob.nbytes}")
+                    written = at + made
+                else:
+                    emit(blob)
+                    written = at + len(blob)
             out.write(digest.digest())
         os.replace(temporary, path)
     except BaseException:

@@ -219,6 +219,7 @@ def _index(
     del held
     progress.begin("indexing")
     index = assemble(documents, analysis, params, ranking, analyzer)
+    del analysis  # what the index does not hold of it goes before the documents are encoded
     progress.begin("saving the index")
     cache.save_index(key, documents, *index.snapshot().to_arrays())
     return index
