@@ -45,9 +45,9 @@ each run once per round on this shared machine:
   workers share with the parent counts once in all, split between them. The warm peak
   is the memory of the finished index as it is served (its loading included);
 - served MB: the peak PSS of a process (this script with --serve-index) that loads the
-  index from that cache and then reads every array of it once, as a bot holds it after
-  answering for a while (a start maps the index file and reads only what it checks, so
-  warm MB counts only those pages);
+  index from that cache and then reads every array of it once, its vocabulary and every
+  document, as a bot holds it after answering for a while (a start maps the index file
+  and reads only what it checks, so warm MB counts only those pages);
 - cold/served: cold MB / served MB;
 - cache MB: what the cold build wrote into the cache folder;
 - tantivy s: a process (this script with --tantivy-index) that reads the same paragraphs
@@ -61,8 +61,9 @@ The reload: the generator's first N articles (--incremental-articles), each a Ma
 file (title line, then paragraphs) in folders of 1,000, all dated 2020-01-01 so that the
 cache may trust their size and time. A cold `index` process builds their cache; then,
 in this process, `bot.pipeline.load_index` loads the index from that cache (the bot
-starting), one article's file is rewritten with a paragraph added, and `load_index`
-runs again (a /reload): its seconds, what its cache statistics say was parsed and
+starting: served from the index file alone, documents included, so the reload reads
+the parsed files' shards), one article's file is rewritten with a paragraph added, and
+`load_index` runs again (a /reload): its seconds, what its cache statistics say was parsed and
 analysed anew, and, timed apart by wrapping `assemble`, `IndexSnapshot.to_arrays` and
 `CorpusCache.save_index` inside this process, the building and writing of the index.
 
