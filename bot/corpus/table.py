@@ -75,14 +75,10 @@ def encode_documents(documents: Sequence[Document]) -> Arrays:
     return {"document_text": np.frombuffer(text, dtype=np.uint8), **arrays}
 
 
-def has_documents(arrays: Arrays) -> bool:
-    return all(name in arrays for name in _NAMES)
-
-
 class DocumentTable(Sequence[Document]):
     """The documents `encode_documents` made arrays of (mapped or not), as a sequence.
 
-    Indexing makes a `Document` each time (a few microseconds); `column` gives one field
+    Indexing makes a `Document` each time; `column` gives one field
     of every document without making them."""
 
     __slots__ = ("_absent", "_ends", "_firsts", "_text")

@@ -30,11 +30,31 @@ def _source_pages(index: Index) -> tuple[list[str], list[list[int]]]:
     return lines, paginate_lines(lines)
 
 
-def _titled(index: Index, title: str) -> Document | None:
-    """The first document with this title, ignoring case."""
-    wanted = title.casefold()
+def _choices(index: Index, current: str) -> list[app_commands.Choice[str]]:
+    """The first documents whose title or id holds `current`, as autocomplete choices
+    (blocking: it reads every title)."""
+    needle = current.casefold().strip()
+    documents = index.documents
+    choices = []
+    for doc_id, title in zip(column(documents, "id"), column(documents, "title"), strict=True):
+        if len(doc_id) > CHOICE_TEXT_LIMIT:
+            continue  # cannot be a choice value; still reachable by typing its title
+        if needle in title.casefold() or needle in doc_id.casefold():
+            choices.append(app_commands.Choice(name=clip(title, CHOICE_TEXT_LIMIT), value=doc_id))
+            if len(choices) == CHOICE_LIMIT:
+                break
+    return choices
+
+
+def _find(index: Index, wanted: str) -> Document | None:
+    """The document with this id, else the first with this title, ignoring case
+    (blocking: it may read every title)."""
+    found = index.document(wanted)
+    if found is not None:
+        return found
+    title = wanted.casefold()
     titles = column(index.documents, "title")
-    number = next((n for n, t in enumerate(titles) if t.casefold() == wanted), None)
+    number = next((n for n, t in enumerate(titles) if t.casefold() == title), None)
     return None if number is None else index.documents[number]
 
 
@@ -56,7 +76,7 @@ class SourcesCog(commands.Cog):
     @app_commands.describe(document="Start typing a title")
     async def source(self, interaction: discord.Interaction[QABot], document: str) -> None:
         index = self.bot.index
-        found = index.document(document) or _titled(index, document)
+        found = await asyncio.to_thread(_find, index, document)  # may read every title
         if found is None:
             await interaction.response.send_message(
                 clip(
@@ -73,15 +93,5 @@ class SourcesCog(commands.Cog):
     async def source_autocomplete(
         self, interaction: discord.Interaction[QABot], current: str
     ) -> list[app_commands.Choice[str]]:
-        needle = current.casefold().strip()
-        documents = self.bot.index.documents
-        choices = []
-        for doc_id, title in zip(column(documents, "id"), column(documents, "title"), strict=True):
-            if len(doc_id) > CHOICE_TEXT_LIMIT:
-                continue  # cannot be a choice value; still reachable by typing its title
-            if needle in title.casefold() or needle in doc_id.casefold():
-                name = clip(title, CHOICE_TEXT_LIMIT)
-                choices.append(app_commands.Choice(name=name, value=doc_id))
-                if len(choices) == CHOICE_LIMIT:
-                    break
-        return choices
+        # A walk over every title: in a thread, as the event loop must not wait on it.
+        return await asyncio.to_thread(_choices, self.bot.index, current)
