@@ -9,11 +9,14 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import quote
 
 from bot.store.database import Database, Result, StorageError
+
+_OPEN_RETRY_SECONDS = 0.02
 
 
 def one_line(text: str) -> str:
@@ -111,6 +114,28 @@ def check_integrity(connection: sqlite3.Connection, path: Path) -> None:
     raise StorageError(f"cannot open the database {path}: it failed its integrity check: {said}")
 
 
+def _connect(path: Path, read_only: bool, busy_timeout: float) -> sqlite3.Connection:
+    """A connection to `path`, set up and checked (raises sqlite3.Error, or StorageError
+    for a file that fails its integrity check; the connection is then closed)."""
+    if read_only:
+        connection = connect_read_only(path, busy_timeout)
+    else:
+        connection = sqlite3.connect(
+            path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+        )
+    try:
+        if not read_only:
+            # Also the first read of the file: a file that is no database fails here.
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")  # a vote acknowledged is on disk
+        connection.execute("PRAGMA foreign_keys = ON")
+        check_integrity(connection, path)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 def open_problem(path: Path, error: sqlite3.Error, *, read_only: bool) -> str:
     """One line for a database that could not be opened."""
     message = one_line(str(error))
@@ -146,32 +171,22 @@ class SqliteDatabase(Database):
     def open(cls, path: Path, *, read_only: bool, busy_timeout: float) -> SqliteDatabase:
         """Open the file at `path`, checking that it is sound; writable, it and its folder
         are created. Raises StorageError, in one line, if it cannot be used."""
-        in_memory = str(path) == ":memory:"
-        if not in_memory:
+        if str(path) != ":memory:":
             check_place(path, read_only=read_only)
-        try:
-            if read_only:
-                connection = connect_read_only(path, busy_timeout)
-            else:
-                connection = sqlite3.connect(
-                    path, timeout=busy_timeout, check_same_thread=False, isolation_level=None
-                )
-        except sqlite3.Error as error:
-            raise StorageError(open_problem(path, error, read_only=read_only)) from error
-        try:
-            if not read_only:
-                # Also the first read of the file: a file that is no database fails here.
-                connection.execute("PRAGMA journal_mode = WAL")
-                connection.execute("PRAGMA synchronous = FULL")  # a vote acknowledged is on disk
-            connection.execute("PRAGMA foreign_keys = ON")
-            check_integrity(connection, path)
-            return cls(connection, path, read_only=read_only)
-        except StorageError:
-            connection.close()
-            raise
-        except sqlite3.Error as error:
-            connection.close()
-            raise StorageError(open_problem(path, error, read_only=read_only)) from error
+        # SQLite answers "locked" at once, without waiting out the busy timeout, when
+        # another connection is switching the file to WAL or waiting could deadlock
+        # (processes starting together): such an open is tried again until the timeout.
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                return cls(_connect(path, read_only, busy_timeout), path, read_only=read_only)
+            except sqlite3.Error as error:
+                message = str(error)
+                held = "locked" in message or "busy" in message
+                if held and time.monotonic() < deadline:
+                    time.sleep(_OPEN_RETRY_SECONDS)
+                    continue
+                raise StorageError(open_problem(path, error, read_only=read_only)) from error
 
     def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result:
         cursor = self._db.execute(sql, parameters)
