@@ -8,9 +8,9 @@ Under `<cache_dir>/<hash of the corpus folder's path>/`:
                     every document: sentences and terms, under its document's content
                     hash) and the documents themselves, valid as an index for the exact
                     list of documents it was built from
-    listing.bin     what listing the corpus folder found at the last load (each file's
-                    path, size and modification time, and what was skipped), and the
-                    index its documents have
+    listing.bin     what listing the corpus folder found at the last load (a hash of
+                    each file's path, size and modification time; what was skipped),
+                    and the key of the index of its documents
 
 A restart over a folder whose listing is unchanged maps `index.bin` and takes its
 documents from it, reading no corpus file and no parsed shard (`CorpusCache.listed`);
