@@ -28,6 +28,7 @@ from simcord.preview import _capture
 from bench.common import ROOT
 from bot import Settings, create_bot
 from bot.discord.client import QABot
+from tests.discord.helpers import make_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,24 +64,10 @@ def use_chromium(executable: str) -> None:
 
 
 def bench_settings(corpus: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "corpus_dir": corpus,
-        "database_path": corpus.parent / "cards.sqlite3",
-        "cache_dir": corpus.parent / "cache",
-        "answer_in_thread": False,
-        "discord_token": None,
-        "guild_ids": [],
-        "watch_channel_ids": [],
-        "admin_role_ids": [],
-        "question_cooldown_seconds": 0,
-        "sync_commands": True,
-        "message_content_intent": True,
-        # simcord's clock moves only when the script says so: the cluster's timers wait.
-        "heartbeat_seconds": 3600,
-        "cluster_poll_seconds": 3600,
-        **overrides,
-    }
-    return Settings(**values)  # type: ignore[arg-type]
+    """The Discord tests' settings (the cards show what those tests drive), with the cache
+    and database beside the corpus."""
+    where = {"cache_dir": corpus.parent / "cache", "database_path": corpus.parent / "cards.sqlite3"}
+    return make_settings(corpus, **{**where, **overrides})
 
 
 async def render_all(out: Path, work: Path, *, cooldown: bool = False) -> list[Path]:

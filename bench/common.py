@@ -38,3 +38,26 @@ def dev_and_titles(qa: Path, bbc: Path, count: int) -> list[str]:
 
 def median_worst(ms: list[float]) -> str:
     return f"median {statistics.median(ms):7.2f} ms, worst {max(ms):7.2f} ms"
+
+
+def print_accuracy(
+    n: int,
+    base: list[int],
+    base_ms: list[float],
+    ours: list[int],
+    ours_ms: list[float],
+    declined: int,
+) -> None:
+    """The accuracy table bench/squad.py and bench/trecqa.py print: acc@1 and acc@3 (hits
+    out of `n`) and the median milliseconds of rank-bm25 and of the bot, and how many
+    answerable questions the bot declined."""
+    print(f"{'':28} {'acc@1':>7} {'acc@3':>7} {'median ms':>10}")
+    print(
+        f"{'baseline (rank-bm25, ws)':28} {base[0] / n:7.3f} {base[1] / n:7.3f} "
+        f"{statistics.median(base_ms):10.2f}"
+    )
+    print(
+        f"{'newsqa (ask)':28} {ours[0] / n:7.3f} {ours[1] / n:7.3f} "
+        f"{statistics.median(ours_ms):10.2f}"
+    )
+    print(f"answerable questions declined: {declined} of {n} ({declined / n:.1%})")

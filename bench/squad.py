@@ -38,6 +38,7 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import print_accuracy  # noqa: E402
 from bot.pipeline import ask, load_index  # noqa: E402
 from bot.search.analyzer import normalize  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -137,16 +138,7 @@ def main() -> int:
         f"SQuAD v1.1 dev: {len(articles)} articles, {len(index.sentences)} sentences, "
         f"{n} questions; index built in {loaded.seconds:.1f} s"
     )
-    print(f"{'':28} {'acc@1':>7} {'acc@3':>7} {'median ms':>10}")
-    print(
-        f"{'baseline (rank-bm25, ws)':28} {base[0] / n:7.3f} {base[1] / n:7.3f} "
-        f"{statistics.median(base_ms):10.2f}"
-    )
-    print(
-        f"{'newsqa (ask)':28} {ours[0] / n:7.3f} {ours[1] / n:7.3f} "
-        f"{statistics.median(ours_ms):10.2f}"
-    )
-    print(f"answerable questions declined: {declined} of {n} ({declined / n:.1%})")
+    print_accuracy(n, base, base_ms, ours, ours_ms, declined)
     held_n = len(held_ms)
     if held_n:
         print(
