@@ -1,12 +1,15 @@
-"""Builds the optional compiled search kernel (bot/search/_kernel.pyx); everything else is
-in pyproject.toml. setuptools compiles .pyx sources with Cython (a build requirement).
-Without a C compiler the build goes on without the kernel, and `bot.search.select`
-searches with numpy instead: the same results, slower (see README, Scale)."""
+"""Builds the optional compiled kernels: the search kernel (bot/search/_kernel.pyx) and the
+word scanner (bot/search/_words.pyx); everything else is in pyproject.toml. setuptools
+compiles .pyx sources with Cython (a build requirement). Without a C compiler the build
+goes on without them: `bot.search.select` then searches with numpy and
+`bot.search.analysis` finds words with a regular expression, to the same results, slower
+(see README, Scale)."""
 
 from setuptools import Extension, setup
 
 setup(
     ext_modules=[
         Extension("bot.search._kernel", ["bot/search/_kernel.pyx"], optional=True),
+        Extension("bot.search._words", ["bot/search/_words.pyx"], optional=True),
     ]
 )

@@ -15,7 +15,6 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TextIO
 
-from bot.cluster.listing import listing
 from bot.corpus import CorpusError, SkippedFile
 from bot.pipeline import LoadedCorpus, ask, bm25_params, load_index, verify_cache
 from bot.progress_display import shown
@@ -391,6 +390,8 @@ def _feedback(settings: Settings, action: str, *, as_json: bool, out: TextIO) ->
 
 
 def _cluster(settings: Settings, *, as_json: bool, out: TextIO) -> int:
+    from bot.cluster.listing import listing  # only this command needs it: others start sooner
+
     try:
         text, flagged = listing(storage_url(settings), as_json=as_json)
     except StorageError as error:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import itertools
+from array import array
 from collections.abc import Callable
 
 import numpy as np
@@ -16,14 +17,16 @@ from hypothesis import strategies as st
 from bot.corpus import Corpus, Document
 from bot.search.analysis import (
     Analysis,
+    TermIds,
     _chunks,
     analyse,
     analyse_documents,
     gather,
     merge,
+    paragraph_terms,
     select,
 )
-from bot.search.analyzer import normalize, terms
+from bot.search.analyzer import default_analyzer, normalize, terms
 from bot.search.index import build_index, split_document
 
 MakeDocument = Callable[..., Document]
@@ -183,3 +186,29 @@ def test_the_index_keeps_no_python_object_per_sentence(bundled_corpus: Corpus) -
         assert all(
             size < sentences for size in sizes if size != len(index.snapshot().layout.vocabulary)
         )
+
+
+# Letters and digits of several scripts, and what is neither: "_" (a word character that
+# is no letter), combining marks, superscripts and fractions (digits and numbers that are
+# not decimal), a full stop for acronyms, and a few separators.
+_CHARACTERS = st.sampled_from(
+    [*"aZ9._ .-'", "\u00e9", "\u0301", "\u00b2", "\u00bd", "\u0661", "\u4e2d", "\U0001d400"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_CHARACTERS, max_size=40), st.data())
+def test_the_compiled_word_scanner_finds_the_terms_the_pattern_finds(
+    text: str, data: st.DataObject
+) -> None:
+    words = pytest.importorskip("bot.search._words")
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
+    spans = [(0, len(text)), *itertools.pairwise([0, *cuts, len(text)])]
+    found = []
+    for scan in (words.paragraph_terms, paragraph_terms):
+        term_ids = TermIds(default_analyzer())
+        tokens, sentence_tokens = array("i"), array("q", [0])
+        scan(text, spans, term_ids, tokens, sentence_tokens)
+        vocabulary = list(term_ids.vocabulary)
+        found.append(([vocabulary[t] for t in tokens], list(sentence_tokens), set(term_ids)))
+    assert found[0] == found[1]

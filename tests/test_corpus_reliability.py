@@ -3,6 +3,7 @@ one-line reason, and everything else still loads."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import math
 import os
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import Corpus, CorpusError, Document, load_corpus
+from bot.corpus import Corpus, CorpusError, Document, SkippedFile, load_corpus, loader
+from bot.corpus.parsing import parse_text_file
 from bot.pipeline import load_index
 from bot.settings import Settings
+from bot.store.cache import CorpusCache
 from tests.corpus_helpers import (
     OTHER,
     PROSE,
@@ -353,3 +356,77 @@ def test_a_corpus_of_stop_words_alone_raises_with_what_was_skipped(tmp_path: Pat
     assert [(s.path, s.reason) for s in raised.value.skipped] == [
         ("meta.md", "field 'author' dropped: a number, not text (quote it)")
     ]
+
+
+# --- files read in worker processes (bot.corpus.loader) ------------------------------------
+
+
+def _mixed_folder(tmp_path: Path) -> Path:
+    """Good articles, bad files and a JSON Lines file among them, and a repeat."""
+    folder = folder_with_a_good_article(tmp_path)
+    for n in range(12):
+        write(folder / f"news/{n:02}.md", f"# Story {n}\n\n{PROSE} Item {n}.\n\n{OTHER}\n")
+    write(folder / "news/05-copy.md", f"# Story 5\n\n{PROSE} Item 5.\n\n{OTHER}\n")
+    (folder / "news/bad.txt").write_bytes(b"Title\n\n\xff\xfe not UTF-8")
+    write(folder / "news/huge.md", "# Huge\n\n" + PROSE * 50)
+    lines = [json.dumps({"title": f"Line {n}", "text": f"{OTHER} Line {n}."}) for n in range(3)]
+    write(folder / "news/dump.jsonl", "\n".join([*lines, "{broken"]) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("where", ["main thread", "thread"])
+def test_files_read_in_worker_processes_give_the_same_corpus(tmp_path: Path, where: str) -> None:
+    # From a thread (as the bot reloads) the workers are started afresh, not forked.
+    folder = _mixed_folder(tmp_path)
+
+    def load_with(workers: int) -> Corpus:
+        return load_corpus(folder, max_article_bytes=2000, workers=workers)
+
+    in_process = load_with(1)
+    if where == "thread":
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:
+            in_workers = thread.submit(load_with, 2).result()
+    else:
+        in_workers = load_with(2)
+    assert in_workers.documents == in_process.documents
+    assert in_workers.skipped == in_process.skipped
+    assert reasons(in_workers)["news/05.md"] == "same text as news/05-copy.md"
+    assert "news/huge.md" in reasons(in_workers) and "news/dump.jsonl:4" in reasons(in_workers)
+    assert [d.id for d in in_workers.documents][-3:] == [f"news/dump:{n}" for n in (1, 2, 3)]
+
+
+def test_touched_files_read_in_worker_processes_are_hashed_not_parsed(
+    tmp_path: Path,
+) -> None:
+    folder = _mixed_folder(tmp_path)
+    cache_dir = tmp_path / "cache"
+
+    def load_cached(workers: int) -> tuple[Corpus, CorpusCache]:
+        cache = CorpusCache.open(cache_dir, folder, 2000)
+        corpus = load_corpus(folder, max_article_bytes=2000, cache=cache, workers=workers)
+        return corpus, cache
+
+    cold, _ = load_cached(2)
+    for path in folder.rglob("*.md"):
+        os.utime(path, ns=(time.time_ns(), time.time_ns()))  # the same bytes, a new time
+    touched, cache = load_cached(2)
+    assert touched.documents == cold.documents and touched.skipped == cold.skipped
+    assert cache.stats.files_parsed == 0
+
+
+def test_a_file_that_breaks_the_reader_is_skipped_and_logged(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    write(folder / "zz-breaks.md", "# Breaks\n\nIt breaks the reader.\n")
+
+    def parse(data: bytes, relative: str, suffix: str) -> list[Document | SkippedFile]:
+        if relative == "zz-breaks.md":
+            raise ValueError("a bug")
+        return parse_text_file(data, relative, suffix)
+
+    monkeypatch.setattr(loader, "parse_text_file", parse)
+    corpus = load(folder)
+    assert_the_good_article_loads(corpus)
+    assert reasons(corpus) == {"zz-breaks.md": "could not be loaded (ValueError)"}
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "zz-breaks.md" in record.getMessage() and "ValueError: a bug" in record.getMessage()

@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from nupunkt.tokenizers.sentence_tokenizer import PunktSentenceTokenizer
 
-from bot.search.analyzer import default_analyzer, normalize, sentence_spans
+from bot.search.analyzer import STOP_WORDS, default_analyzer, normalize, sentence_spans
+from bot.search.splitter import SentenceSplitter
 
 BOUNDARIES = Path(__file__).parent / "data" / "sentence_boundaries.jsonl"
 CORPUS = Path(__file__).parent.parent / "corpus"
+# The benchmark data beside the repository (as CI has it), when it is there.
+BBC = Path(__file__).parent.parent.parent / "shared" / "data" / "bbc-news"
 
 # pysbd 0.3.4, the splitter before, on the same set (bench/splitters.py prints both):
 # the splitter must be at least as accurate.
@@ -158,3 +162,81 @@ def test_the_one_sentence_shortcut_agrees_with_punkt(pieces: list[str], gap: str
     paragraph = gap.join(pieces)
     splitter = default_analyzer().splitter
     assert splitter.spans(paragraph) == splitter.punkt_spans(paragraph)
+
+
+# --- plain candidate ends, decided without Punkt's machinery (bot.search.splitter) -------------
+
+
+@pytest.fixture(scope="module")
+def punkt_itself() -> SentenceSplitter:
+    """The splitter with Punkt deciding every candidate end itself."""
+    return SentenceSplitter(STOP_WORDS, punkt=PunktSentenceTokenizer)
+
+
+@pytest.fixture(scope="module")
+def ours() -> SentenceSplitter:
+    return SentenceSplitter(STOP_WORDS)
+
+
+def _news_paragraphs() -> list[str]:
+    paragraphs = [paragraph for paragraph, _ in labelled()]
+    for folder in (CORPUS, BBC):
+        for path in sorted(folder.rglob("*.*")) if folder.is_dir() else []:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            paragraphs.extend(normalize(line) for line in text.splitlines() if line.strip())
+    return paragraphs
+
+
+def test_plain_ends_are_decided_as_punkt_decides_them_on_news(
+    ours: SentenceSplitter, punkt_itself: SentenceSplitter
+) -> None:
+    # The labelled set, the bundled corpus and, where it is beside the repository, the
+    # BBC news data.
+    paragraphs = _news_paragraphs()
+    assert len(paragraphs) > 200
+    for paragraph in paragraphs:
+        assert ours.spans(paragraph) == punkt_itself.spans(paragraph), paragraph
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "said.",
+                "Said.",
+                "ago.",
+                "Jan.",
+                "Gen.",
+                "Mr.",
+                "etc.",
+                "acres.",
+                "a.",
+                "b.",
+                "vs.",
+                "The",
+                "He",
+                '"We',
+                "However,",
+                "Brewer",
+                "Caroline;",
+                "Cruz:",
+                "U.S.",
+                "it",
+                "2003.",
+                "war.",
+                "war",
+                "(war.)",
+                '"',
+            ]
+        ),
+        max_size=12,
+    ),
+)
+def test_plain_ends_are_decided_as_punkt_decides_them(
+    ours: SentenceSplitter, punkt_itself: SentenceSplitter, words: list[str]
+) -> None:
+    # Abbreviations ("ago", "acres" are among Punkt's), initials and collocations ("B.
+    # Brewer", "a. Caroline") beside plain ends.
+    paragraph = " ".join(words)
+    assert ours.spans(paragraph) == punkt_itself.spans(paragraph)

@@ -230,7 +230,7 @@ def test_an_invisible_character_inside_a_word_leaves_the_word_whole(invisible: s
 
 
 def test_every_format_character_is_removed() -> None:
-    # normalize scans only the planes Unicode puts format characters in: check them all.
+    # Every character Unicode calls a format character (category Cf), in every plane.
     everywhere = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
     assert everywhere
     assert [normalize(f"a{ch}b") for ch in everywhere] == ["ab"] * len(everywhere)

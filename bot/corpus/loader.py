@@ -6,7 +6,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
@@ -30,8 +33,15 @@ from bot.corpus.files import (
 )
 from bot.corpus.parsing import parse_jsonl, parse_text_file
 from bot.progress import Progress
+from bot.workers import available_cores, process_pool
 
 log = logging.getLogger(__name__)
+
+# Below this many bytes of files to read a corpus is parsed in-process: starting worker
+# processes costs more than it saves.
+PARALLEL_MIN_BYTES = 2_000_000
+# Chunks per worker process, so that a slow chunk does not leave a core idle.
+_CHUNKS_PER_WORKER = 8
 
 
 class FileCache(Protocol):
@@ -42,6 +52,9 @@ class FileCache(Protocol):
     ) -> list[Document | SkippedFile] | None:
         """What parsing this file gave before, when its size and modification time show
         it unchanged since, or None (then it is read, and `lookup` asked)."""
+
+    def known_digest(self, relative: str) -> str | None:
+        """The SHA-256 of this file's bytes when it was last parsed, or None."""
 
     def lookup(self, relative: str, digest: str) -> list[Document | SkippedFile] | None:
         """What parsing this file gave before when its bytes had this SHA-256, or None."""
@@ -60,6 +73,7 @@ def load_corpus(
     cache: FileCache | None = None,
     progress: Progress | None = None,
     listed: Listed | None = None,
+    workers: int | None = None,
 ) -> Corpus:
     """Read every supported file under `folder` into documents.
 
@@ -86,16 +100,33 @@ def load_corpus(
         documents.append(document)
         progress.advance(articles=1)
 
+    # Files whose bytes are unknown, or changed, are read and parsed first, in worker
+    # processes when there is enough of them; the rest comes from the cache.
+    results_of: dict[str, list[Document | SkippedFile]] = {}
+    to_read: list[_ToRead] = []
+    for item in listed.found:
+        if isinstance(item, FoundFile) and item.suffix not in JSONL_SUFFIXES:
+            relative = item.relative
+            if (cached := _unchanged(item, max_article_bytes, cache)) is not None:
+                results_of[relative] = cached
+            else:
+                known = cache.known_digest(relative) if cache is not None else None
+                to_read.append(
+                    _ToRead(item.path, relative, item.suffix, item.status.st_size, known)
+                )
+    read = _read_text_files(to_read, max_article_bytes, workers)
+
     for item in listed.found:
         if isinstance(item, SkippedFile):
             skipped.append(item)
             continue
         relative = item.relative
-        try:
-            results = _load_file(item, max_article_bytes, cache)
-        except Exception as error:  # a last guard: no one file may stop the load
-            log.exception("unexpected error loading %s", relative)
-            results = [SkippedFile(relative, f"could not be loaded ({type(error).__name__})")]
+        if item.suffix in JSONL_SUFFIXES:
+            results = _load_jsonl_file(item, max_article_bytes, cache)
+        elif (found := results_of.pop(relative, None)) is not None:
+            results = found
+        else:
+            results = _parsed(next(read), cache, max_article_bytes)
         for result in results:
             if isinstance(result, SkippedFile):
                 skipped.append(result)
@@ -149,30 +180,119 @@ def list_corpus(folder: Path) -> Listed:
     return Listed(found, listing)
 
 
-def _load_file(
+def _unchanged(
+    found: FoundFile, max_article_bytes: int, cache: FileCache | None
+) -> list[Document | SkippedFile] | None:
+    """What a file holding one article gave before, when size and time show it unchanged."""
+    size = found.status.st_size
+    if cache is None or size > max_article_bytes:
+        return None
+    return cache.unchanged(found.relative, size, found.status.st_mtime_ns)
+
+
+@dataclass(frozen=True, slots=True)
+class _ToRead:
+    """A file holding one article, to read and parse (in a worker process, perhaps)."""
+
+    path: str
+    relative: str
+    suffix: str
+    size: int
+    known_digest: str | None
+    """The SHA-256 its bytes had when it was last parsed: bytes with it are not parsed."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What reading a file gave: the SHA-256 of its bytes (None: unreadable or too long),
+    and its documents and skips (None: its bytes are `known_digest`, parsed before)."""
+
+    file: _ToRead
+    digest: str | None
+    results: list[Document | SkippedFile] | None
+    failure: str | None = None
+    """The traceback of an unexpected error, then in `results` as a skip."""
+
+
+def _read_text_file(file: _ToRead, max_article_bytes: int) -> _Read:
+    try:
+        data = read_bytes(Path(file.path), max_article_bytes, file.size)
+    except Skip as skip:
+        return _Read(file, None, [SkippedFile(file.relative, str(skip))])
+    digest = hashlib.sha256(data).hexdigest()
+    if digest == file.known_digest:
+        return _Read(file, digest, None)
+    try:
+        return _Read(file, digest, parse_text_file(data, file.relative, file.suffix))
+    except Exception as error:  # a last guard: no one file may stop the load
+        reason = f"could not be loaded ({type(error).__name__})"
+        return _Read(file, None, [SkippedFile(file.relative, reason)], traceback.format_exc())
+
+
+def _read_text_files(
+    files: list[_ToRead], max_article_bytes: int, workers: int | None
+) -> Iterator[_Read]:
+    """Each file read and parsed, in order: in worker processes when there is enough to
+    read for them to pay."""
+    read = partial(_read_text_file, max_article_bytes=max_article_bytes)
+    if workers is None:
+        total = sum(file.size for file in files)
+        workers = available_cores() if total >= PARALLEL_MIN_BYTES else 1
+    workers = min(workers, len(files))
+    if workers <= 1:
+        return map(read, files)
+    return _read_in_processes(files, read, workers)
+
+
+def _read_in_processes(
+    files: list[_ToRead], read: Callable[[_ToRead], _Read], workers: int
+) -> Iterator[_Read]:
+    done = 0
+    try:
+        with process_pool(workers) as pool:
+            chunk = max(1, len(files) // (workers * _CHUNKS_PER_WORKER))
+            for result in pool.map(read, files, chunksize=chunk):
+                done += 1
+                yield result
+    except (OSError, RuntimeError) as error:  # e.g. no process can be started here
+        log.warning("reading files in-process: worker processes failed: %s", error)
+        yield from map(read, files[done:])
+
+
+def _parsed(
+    read: _Read, cache: FileCache | None, max_article_bytes: int
+) -> list[Document | SkippedFile]:
+    """What a file read gives, kept in the cache."""
+    file = read.file
+    if read.failure is not None:
+        log.error("unexpected error loading %s\n%s", file.relative, read.failure.rstrip())
+    if read.results is None and cache is not None and read.digest is not None:
+        # Its bytes are the ones last parsed (`_ToRead.known_digest`): the cache has them.
+        if (cached := cache.lookup(file.relative, read.digest)) is not None:
+            return cached
+        read = _read_text_file(replace(file, known_digest=None), max_article_bytes)
+    results = read.results or []
+    if cache is not None and read.digest is not None:
+        cache.store(file.relative, read.digest, results)
+    return results
+
+
+def _load_jsonl_file(
     found: FoundFile, max_article_bytes: int, cache: FileCache | None
 ) -> list[Document | SkippedFile]:
-    """What one file holds, from the cache when it is unchanged."""
-    relative, size = found.relative, found.status.st_size
-    jsonl = found.suffix in JSONL_SUFFIXES
-    if cache is not None and (jsonl or size <= max_article_bytes):
-        results = cache.unchanged(relative, size, found.status.st_mtime_ns)
+    """What a JSON Lines file holds, from the cache when it is unchanged."""
+    relative = found.relative
+    if cache is not None:
+        results = cache.unchanged(relative, found.status.st_size, found.status.st_mtime_ns)
         if results is not None:
             return results
-    path = Path(found.path)
     try:
-        if jsonl:
-            return _load_jsonl(path, relative, max_article_bytes, cache)
-        data = read_bytes(path, max_article_bytes, size)
+        return _load_jsonl(Path(found.path), relative, max_article_bytes, cache)
     except Skip as skip:
         return [SkippedFile(relative, str(skip))]
-    digest = hashlib.sha256(data).hexdigest()
-    results = cache.lookup(relative, digest) if cache is not None else None
-    if results is None:
-        results = parse_text_file(data, relative, found.suffix)
-        if cache is not None:
-            cache.store(relative, digest, results)
-    return results
+    except Exception as error:  # a last guard: no one file may stop the load
+        log.exception("unexpected error loading %s", relative)
+        return [SkippedFile(relative, f"could not be loaded ({type(error).__name__})")]
 
 
 def _load_jsonl(

@@ -16,14 +16,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import multiprocessing
 import operator
-import os
-import sys
-import threading
+import re
 from array import array
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -32,7 +28,13 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.progress import Progress
-from bot.search.analyzer import Analyzer, default_analyzer, normalize
+from bot.search.analyzer import WORD, Analyzer, default_analyzer, normalize
+from bot.workers import available_cores, process_pool
+
+try:  # compiled by setup.py where a C compiler is at hand
+    from bot.search import _words
+except ImportError:  # pragma: no cover - depends on how the package was built
+    _words = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from bot.corpus import Document
@@ -96,10 +98,8 @@ def analyse(
     The vocabulary is in order of first use; `merge` sorts it.
     """
     analyzer = analyzer or default_analyzer()
-    find_words = analyzer.word_pattern.findall
-    term_of = analyzer.term
-    vocabulary: dict[str, int] = {}
-    id_of: dict[str, int] = {}  # word -> its term's id, -1 for a stop word: one lookup a word
+    term_ids = TermIds(analyzer)  # one lookup a word
+    add_terms = _paragraph_terms(analyzer)
     tokens = array("i")
     sentence_tokens = array("q", [0])
     paragraph_numbers = array("i")
@@ -112,18 +112,9 @@ def analyse(
             text = normalize(paragraph)
             if text != paragraph:
                 normalized.append((document, number, text))
-            for start, end in analyzer.sentence_spans(text):
-                for word in find_words(text, start, end):
-                    term_id = id_of.get(word)
-                    if term_id is None:
-                        term = term_of(word)
-                        term_id = (
-                            -1 if term is None else vocabulary.setdefault(term, len(vocabulary))
-                        )
-                        id_of[word] = term_id
-                    if term_id >= 0:
-                        tokens.append(term_id)
-                sentence_tokens.append(len(tokens))
+            spans = analyzer.sentence_spans(text)
+            add_terms(text, spans, term_ids, tokens, sentence_tokens)
+            for start, end in spans:
                 paragraph_numbers.append(number)
                 starts.append(start)
                 ends.append(end)
@@ -131,7 +122,7 @@ def analyse(
         if progress is not None:
             progress.advance(sentences=len(paragraph_numbers) - document_sentences[-2])
     return Analysis(
-        vocabulary=tuple(vocabulary),
+        vocabulary=tuple(term_ids.vocabulary),
         tokens=np.frombuffer(tokens, dtype=np.int32),
         sentence_tokens=np.frombuffer(sentence_tokens, dtype=np.int64),
         paragraph=np.frombuffer(paragraph_numbers, dtype=np.int32),
@@ -140,6 +131,53 @@ def analyse(
         document_sentences=np.frombuffer(document_sentences, dtype=np.int64),
         normalized=tuple(normalized),
     )
+
+
+class TermIds(dict[str, int]):
+    """Each word seen -> the id of its term in `vocabulary` (in order of first use), or -1
+    for a stop word; a word missing is analysed when it is first asked for."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        super().__init__()
+        self._term = analyzer.remembered_term  # its memo lasts from one analysis to the next
+        self.vocabulary: dict[str, int] = {}
+
+    def __missing__(self, word: str) -> int:
+        term = self._term(word)
+        term_id = -1 if term is None else self.vocabulary.setdefault(term, len(self.vocabulary))
+        self[word] = term_id
+        return term_id
+
+
+AddTerms = Callable[[str, list[tuple[int, int]], TermIds, "array[int]", "array[int]"], None]
+
+
+def paragraph_terms(
+    text: str,
+    spans: list[tuple[int, int]],
+    term_ids: TermIds,
+    tokens: array[int],
+    sentence_tokens: array[int],
+    *,
+    word_pattern: re.Pattern[str] = WORD,
+) -> None:
+    """For each (start, end) of `spans`, the ids (`term_ids`) of the terms of the words of
+    `text[start:end]` appended to `tokens`, leaving out stop words, then the length of
+    `tokens` to `sentence_tokens`. `bot.search._words` is this, compiled, for `WORD`."""
+    for start, end in spans:
+        for word in word_pattern.findall(text, start, end):
+            term_id = term_ids[word]
+            if term_id >= 0:
+                tokens.append(term_id)
+        sentence_tokens.append(len(tokens))
+
+
+def _paragraph_terms(analyzer: Analyzer) -> AddTerms:
+    """`paragraph_terms` for the analyzer's words: compiled where it was built and the
+    analyzer's words are `WORD`."""
+    if _words is not None and analyzer.word_pattern is WORD:
+        return _words.paragraph_terms
+    return partial(paragraph_terms, word_pattern=analyzer.word_pattern)
 
 
 def merge(parts: Sequence[Analysis]) -> Analysis:
@@ -280,13 +318,6 @@ def gather(sources: Sequence[tuple[Analysis, int]]) -> Analysis:
     return merge(parts)
 
 
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def analyse_documents(
     documents: Sequence[Document],
     *,
@@ -321,26 +352,17 @@ def _analyse_in_processes(
     progress: Progress | None,
 ) -> list[Analysis]:
     chunks = _chunks(paragraph_lists, workers * _CHUNKS_PER_WORKER)
-    context = multiprocessing.get_context(_start_method())
+    # A worker analyses with its own default analyzer, made once (or, forked, this
+    # process's), so that its memo of terms lasts from chunk to chunk; another analyzer
+    # is sent with each chunk.
+    sent = None if analyzer is default_analyzer() else analyzer
     parts = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for part in pool.map(partial(analyse, analyzer=analyzer), chunks):
+    with process_pool(workers) as pool:
+        for part in pool.map(partial(analyse, analyzer=sent), chunks):
             parts.append(part)
             if progress is not None:
                 progress.advance(sentences=part.sentences)
     return parts
-
-
-def _start_method() -> str:
-    """fork where it is safe, spawn elsewhere. A forked worker starts at once with this
-    process's modules loaded; but forking a process that runs other threads (the bot
-    loads corpora from a thread) can leave the child waiting on a lock a vanished
-    thread held, so then each worker starts afresh (spawn), which costs an interpreter
-    start and imports per worker."""
-    # Linux only: macOS offers fork, but its system libraries are not safe to fork.
-    if threading.active_count() == 1 and sys.platform.startswith("linux"):
-        return "fork"
-    return "spawn"
 
 
 def _chunks(paragraph_lists: list[tuple[str, ...]], count: int) -> list[list[tuple[str, ...]]]:

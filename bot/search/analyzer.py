@@ -36,47 +36,46 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-# A dotted acronym (U.S., U.N.) or a run of letters and digits. Apostrophes and
+# What a word is: a dotted acronym (U.S., U.N.) or a run of letters and digits. Apostrophes and
 # hyphens split words: "China's" -> "China" + "s" (a stop word), "US-China" -> "US", "China".
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+")
+WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+")
 
 
-def _format_characters() -> list[int]:
-    # Unicode has format characters (category Cf) only in planes 0, 1 and 14; scanning
-    # those is ~8x quicker at import than all 1.1M code points (tests/test_text.py checks).
-    code_points = (*range(0x20000), *range(0xE0000, 0xE1000))
-    return [c for c in code_points if unicodedata.category(chr(c)) == "Cf"]
+# Curly quotes and primes that people type interchangeably become straight ones. NFKC
+# never makes them, nor a format character (see `normalize`).
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+    }
+)
 
 
 @cache
-def _quotes_and_format() -> dict[int, str | None]:
-    """One table for what NFKC leaves alone: curly quotes and primes that people type
-    interchangeably become straight ones, and invisible characters inside words
-    (zero-width space, soft hyphen, joiners, direction marks, byte order mark) go, so that
-    "dele\u200bgation" is the word "delegation". NFKC never makes either kind. Made at
-    first use: scanning Unicode takes a moment that a process reading ASCII never spends."""
-    return str.maketrans(
-        {
-            "\u2018": "'",
-            "\u2019": "'",
-            "\u201a": "'",
-            "\u201b": "'",
-            "\u2032": "'",
-            "\u201c": '"',
-            "\u201d": '"',
-            "\u201e": '"',
-            "\u2033": '"',
-            **dict.fromkeys(map(chr, _format_characters())),
-        }
-    )
+def _invisible(character: str) -> bool:
+    """Whether a character is a format character (category Cf): zero-width space, soft
+    hyphen, joiners, direction marks, byte order mark."""
+    return unicodedata.category(character) == "Cf"
 
 
 def normalize(text: str) -> str:
     """NFKC, straight quotes, no format characters and single spaces: the form every
     other step sees."""
     if not text.isascii():  # ASCII is its own NFKC form and holds no curly quotes
-        # Quotes first: NFKC would turn a double prime into two single ones.
-        text = unicodedata.normalize("NFKC", text.translate(_quotes_and_format()))
+        # Quotes first: NFKC would turn a double prime into two single ones. Invisible
+        # characters inside words go, so that "dele\u200bgation" is the word "delegation".
+        text = text.translate(_QUOTES)
+        invisible = [c for c in set(text) if not c.isascii() and _invisible(c)]
+        if invisible:
+            text = text.translate(dict.fromkeys(map(ord, invisible)))
+        text = unicodedata.normalize("NFKC", text)
     return " ".join(text.split())
 
 
@@ -133,7 +132,7 @@ class Analyzer:
         return self._version
 
     def term(self, surface: str) -> str | None:
-        """The search term of one word as `_WORD` finds it (None: a stop word)."""
+        """The search term of one word as `WORD` finds it (None: a stop word)."""
         word = surface.replace(".", "") if "." in surface else surface
         # An all-capitals word of two or more letters is an acronym: "US" is the
         # country, not the pronoun "us", so it is never dropped as a stop word.
@@ -144,27 +143,35 @@ class Analyzer:
         stemmed: str = self._stemmer.stemWord(folded)
         return stemmed
 
-    word_pattern = _WORD
+    word_pattern = WORD
     """What a word is: each match of it in a normalized text is a word, whose term
     `term` gives."""
 
     def words(self, text: str) -> Iterator[Word]:
         """Every word of `text` (already normalized) with its search term."""
-        for match in _WORD.finditer(text):
+        for match in WORD.finditer(text):
             yield Word(match.start(), match.end(), self.term(match.group()))
+
+    def remembered_term(self, surface: str) -> str | None:
+        """`term`, from the memo when the word was seen before."""
+        known = self._term_of
+        try:
+            return known[surface]
+        except KeyError:
+            term = known[surface] = self.term(surface)
+            if len(known) > _MEMO_LIMIT:
+                known.clear()
+            return term
 
     def terms(self, text: str) -> list[str]:
         """The search terms of `text`, in order, repeats kept (BM25 counts them)."""
         found: list[str] = []
         known = self._term_of
-        for surface in _WORD.findall(normalize(text)):
+        for surface in WORD.findall(normalize(text)):
             try:
                 term = known[surface]
             except KeyError:
-                term = self.term(surface)
-                if len(known) >= _MEMO_LIMIT:
-                    known.clear()
-                known[surface] = term
+                term = self.remembered_term(surface)
             if term is not None:
                 found.append(term)
         return found
@@ -178,7 +185,7 @@ class Analyzer:
         about = None
         if field is not None:
             cues = frozenset(
-                self.terms(" ".join(w for w in _WORD.findall(span) if w.casefold() in ABOUT_CUES))
+                self.terms(" ".join(w for w in WORD.findall(span) if w.casefold() in ABOUT_CUES))
             )
             about = AboutArticle(field, cues)
         names = self.names(normalize(question))

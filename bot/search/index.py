@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus import CorpusError, Document, column
-from bot.search.analysis import Analysis, analyse_documents, available_cores
+from bot.search.analysis import Analysis, analyse_documents
 from bot.search.analyzer import Analyzer, default_analyzer
 from bot.search.params import BM25Params
 from bot.search.postings import Postings
@@ -33,6 +33,7 @@ from bot.search.query import Query
 from bot.search.select import Backend, Paragraphs, default_backend, top
 from bot.search.sentences import Layout, Sentence, Sentences, split_document
 from bot.search.snapshot import IndexSnapshot
+from bot.workers import available_cores
 
 # Searches run in threads (never on the event loop). More of them at once than there are
 # cores would not finish sooner, and each holds the GIL for part of its time (all of it on

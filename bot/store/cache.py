@@ -170,6 +170,10 @@ class CorpusCache:
             return None
         return self._reuse(relative, stored)
 
+    def known_digest(self, relative: str) -> str | None:
+        stored = self._stored_files(_shard_of(relative)).get(relative)
+        return None if stored is None else stored.digest
+
     def lookup(self, relative: str, digest: str) -> list[Document | SkippedFile] | None:
         shard = _shard_of(relative)
         stored = self._stored_files(shard).get(relative)
