@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import itertools
+import os
 from array import array
 from collections.abc import Callable
 
@@ -201,7 +202,7 @@ _CHARACTERS = st.sampled_from(
 def test_the_compiled_word_scanner_finds_the_terms_the_pattern_finds(
     text: str, data: st.DataObject
 ) -> None:
-    words = pytest.importorskip("bot.search._words")
+    words = pytest.importorskip("bot.search._words")  # built in CI: see the test below
     cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=4)))
     spans = [(0, len(text)), *itertools.pairwise([0, *cuts, len(text)])]
     found = []
@@ -212,3 +213,10 @@ def test_the_compiled_word_scanner_finds_the_terms_the_pattern_finds(
         vocabulary = list(term_ids.vocabulary)
         found.append(([vocabulary[t] for t in tokens], list(sentence_tokens), set(term_ids)))
     assert found[0] == found[1]
+
+
+def test_the_word_scanner_is_built_in_ci() -> None:
+    # CI installs with a C compiler: a scanner that failed to build must not go unseen.
+    if not os.environ.get("CI"):
+        pytest.skip("only checked in CI")
+    import bot.search._words  # noqa: F401

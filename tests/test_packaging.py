@@ -202,6 +202,7 @@ def test_the_build_context_leaves_out_secrets_and_local_builds_but_keeps_what_is
         "data/newsqa.sqlite3",
         ".cache/newsqa/index",
         "bot/search/_kernel.c",
+        "bot/search/_words.c",
         "bot/search/_kernel.cpython-311-x86_64-linux-gnu.so",
         "bot/__pycache__/cli.cpython-311.pyc",
     ):
