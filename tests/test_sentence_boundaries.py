@@ -205,7 +205,12 @@ def test_plain_ends_are_decided_as_punkt_decides_them_on_news(
             [
                 "said.",
                 "Said.",
+                'said."',
+                "said.)",
+                "It's",
+                "\"It's",
                 "ago.",
+                'ago."',
                 "Jan.",
                 "Gen.",
                 "Mr.",

@@ -32,19 +32,21 @@ _ENDS = ".?!\u2026"
 _SENTENCE_END = re.compile(f"[{_ENDS}]")
 # What may follow the last sentence's end: closing quotes and brackets.
 _CLOSERS = "\"')]}*"
-# A candidate end `_NewsPunkt` decides: a word of letters (the first may be a capital)
-# and a full stop, then a space and a capitalised word of letters, which an opening
-# quote may precede and a comma, semicolon or colon may follow.
-_PLAIN_WORD_END = re.compile(r"([A-Za-z][a-z]+)\.")
-_CAPITALISED_WORD = re.compile(r' "?([A-Z][a-z]*)[,;:]?')
+# A candidate end `_NewsPunkt` decides: a word of letters (the first may be a capital), a
+# full stop and perhaps a closing quote or bracket; then the paragraph's end, or a space
+# and a capitalised word of letters, which an opening quote may precede and an
+# apostrophe's ending ("It's") or a comma, semicolon or colon may follow.
+_PLAIN_WORD_END = re.compile(r"([A-Za-z][a-z]+)\.[\"')\]]?")
+_CAPITALISED_WORD = re.compile(r"(?: \"?([A-Z][a-z]*)(?:'[a-z]+)?[,;:]?)?")
 
 
 class _NewsPunkt(PunktSentenceTokenizer):
     """Punkt, with the plain candidate ends decided directly.
 
     For such an end Punkt's first pass finds a sentence break unless the word is one of
-    its abbreviations, and its second pass keeps it unless the two words are one of its
-    collocations: an abbreviation is left to Punkt itself."""
+    its abbreviations (closing quotes and brackets are not words to it), and its second
+    pass keeps it unless the two words are one of its collocations: an abbreviation is
+    left to Punkt itself."""
 
     def _context_decider(
         self, first_memo: dict[str, int], context_memo: dict[tuple[str, str], bool]
@@ -60,7 +62,7 @@ class _NewsPunkt(PunktSentenceTokenizer):
             if word and following:
                 kind = word[1].lower()
                 if not is_abbreviation(abbreviations, kind):
-                    return (kind, following[1].lower()) not in collocations
+                    return (kind, (following[1] or "").lower()) not in collocations
             return decide(context)
 
         return contains_sentbreak
