@@ -20,6 +20,7 @@ import pytest
 
 from bot.cli import main
 from bot.cluster import Cluster, ClusterReload, folder_fingerprint
+from bot.cluster.service import woken
 from bot.pipeline import LoadedCorpus, ask, load_index
 from bot.progress import Progress
 from bot.settings import Settings
@@ -484,3 +485,31 @@ def test_the_compose_cluster_profile_splits_the_shards_over_one_database_and_cac
         shards.append(settings.shard_ids)
     assert shards == [[0], [1]]
     assert {"newsqa-cache", "newsqa-postgres"} <= set(compose["volumes"])
+
+
+# --- waiting to be woken ------------------------------------------------------------------------
+
+
+async def test_a_watch_cancelled_as_it_is_woken_stops() -> None:
+    # A process stopping as an announcement wakes its watch: the cancellation must not be
+    # lost, or the process never stops (asyncio.wait_for loses it on Python 3.11).
+    wake = asyncio.Event()
+
+    async def watch() -> None:
+        while True:
+            await woken(wake, 10)
+            wake.clear()
+
+    task = asyncio.create_task(watch())
+    await asyncio.sleep(0)
+    wake.set()
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=2)
+    assert task in done and task.cancelled()
+
+
+async def test_woken_says_whether_it_was_woken() -> None:
+    wake = asyncio.Event()
+    assert await woken(wake, 0.01) is False
+    wake.set()
+    assert await woken(wake, 10) is True

@@ -45,6 +45,17 @@ _WAIT_STEP_SECONDS = 0.1
 _T = TypeVar("_T")
 
 
+async def woken(event: asyncio.Event, seconds: float) -> bool:
+    """Wait until `event` is set (True) or `seconds` have passed (False).
+
+    Not `asyncio.wait_for`: on Python 3.11 it loses a cancellation that arrives as the
+    event is set, and a loop that waits this way then never stops."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    return event.is_set()
+
+
 @dataclass(frozen=True, slots=True)
 class ClusterReload:
     """What a reload did, in this process and across the cluster."""
@@ -215,8 +226,7 @@ class Cluster:
         interval = self.heartbeat_seconds if postgres else self._poll_seconds
         while True:
             if postgres:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), interval)
+                await woken(self._wake, interval)
                 self._wake.clear()
             else:  # nothing wakes it: a plain sleep
                 await asyncio.sleep(interval)
