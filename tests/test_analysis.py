@@ -215,6 +215,14 @@ def test_the_compiled_word_scanner_finds_the_terms_the_pattern_finds(
     assert found[0] == found[1]
 
 
+def test_the_compiled_word_scanner_refuses_arrays_of_another_type() -> None:
+    words = pytest.importorskip("bot.search._words")
+    term_ids = TermIds(default_analyzer())
+    for tokens, sentence_tokens in [(array("q"), array("q", [0])), (array("i"), array("i", [0]))]:
+        with pytest.raises(TypeError):
+            words.paragraph_terms("a b", [(0, 3)], term_ids, tokens, sentence_tokens)
+
+
 def test_the_word_scanner_is_built_in_ci() -> None:
     # CI installs with a C compiler: a scanner that failed to build must not go unseen.
     if not os.environ.get("CI"):

@@ -48,6 +48,9 @@ def paragraph_terms(
     cdef object word
     cdef int kind = PyUnicode_KIND(text)
     cdef void* data = PyUnicode_DATA(text)
+    # The ids are written straight into the arrays' memory, as int32 and int64.
+    if tokens.typecode != "i" or sentence_tokens.typecode != "q":
+        raise TypeError("tokens must be array('i') and sentence_tokens array('q')")
     for start, end in spans:
         at = start
         while at < end:
