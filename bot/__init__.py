@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.corpus import Corpus, CorpusError, Document, load_corpus
-from bot.qa.answer import Answer, answer_question
 from bot.search.index import Hit, Index, build_index
 from bot.search.params import BM25Params
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.discord.client import QABot
+    from bot.qa.answer import Answer, answer_question
 
 __all__ = [
     "Answer",
@@ -38,3 +38,12 @@ def create_bot(settings: Settings) -> QABot:
     from bot.discord.client import create_bot as _create_bot
 
     return _create_bot(settings)
+
+
+def __getattr__(name: str) -> object:
+    # The answer policy is imported when first asked for: `python -m bot index` never is.
+    if name in ("Answer", "answer_question"):
+        from bot.qa import answer
+
+        return getattr(answer, name)
+    raise AttributeError(f"module 'bot' has no attribute {name!r}")

@@ -1,7 +1,5 @@
 """The command line: `run` the bot, `ask` a question, list `sources`, `check` the corpus.
-
-This is the only module that prints; everything else logs.
-"""
+This is the only module that prints; everything else logs."""
 
 from __future__ import annotations
 
@@ -18,7 +16,6 @@ from typing import TextIO
 from bot.corpus import CorpusError, SkippedFile
 from bot.pipeline import LoadedCorpus, ask, bm25_params, load_index, verify_cache
 from bot.progress_display import shown
-from bot.render import answer_to_json, render_text
 from bot.settings import (
     CONFIG_ENV_VAR,
     CONFIG_FILE,
@@ -255,6 +252,8 @@ def _run(loaded: LoadedSettings) -> int:
 def _ask(
     loaded: LoadedCorpus, settings: Settings, args: argparse.Namespace, stdin: TextIO, out: TextIO
 ) -> int:
+    from bot.render import answer_to_json, render_text  # `index` and `check` start sooner
+
     question = " ".join(args.question)
     if question or not args.json:
         answer = ask(loaded.index, question, settings, k=args.k)

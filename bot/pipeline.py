@@ -10,15 +10,18 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.corpus import Corpus, Document, column
 from bot.progress import Progress
-from bot.qa.answer import Answer, answer_question
 from bot.search.index import Index, Ranking
 from bot.search.params import BM25Params
 from bot.settings import Settings
 from bot.store.cache import CacheStats
 from bot.store.corpus_store import CorpusStore, StoredCorpus
+
+if TYPE_CHECKING:
+    from bot.qa.answer import Answer
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,8 @@ def verify_cache(settings: Settings) -> str | None:
 
 def ask(index: Index, question: str, settings: Settings, *, k: int | None = None) -> Answer:
     """Answer one question with the limits and thresholds from settings."""
+    from bot.qa.answer import answer_question  # loading an index needs none of it
+
     return answer_question(
         index,
         question,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parent.parent / "bot"
@@ -46,3 +48,16 @@ def test_no_module_is_over_the_line_limit() -> None:
     for path in [*modules_under(BOT), *sorted(BOT.rglob("*.pyx"))]:
         lines = len(path.read_text(encoding="utf-8").splitlines())
         assert lines <= LINE_LIMIT, f"{path.relative_to(BOT)} has {lines} lines"
+
+
+def test_the_command_line_starts_without_the_answer_policy_or_the_cluster() -> None:
+    # `python -m bot index` (a build job) needs neither: they are imported when used.
+    found = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.cli; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=BOT.parent,
+    ).stdout.split()
+    late = ("bot.qa", "bot.render", "bot.cluster", "bot.discord", "discord")
+    assert not [name for name in found if name.startswith(late)]
