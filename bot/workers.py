@@ -3,11 +3,19 @@ that every core works on a large corpus."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def available_cores() -> int:
@@ -22,6 +30,28 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context(start_method())
     )
+
+
+def mapped(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    workers: int,
+    *,
+    doing: str,
+    chunksize: int = 1,
+) -> Iterator[R]:
+    """`map(function, items)` in a pool of `workers` processes, the results in order. When
+    the processes fail (none can be started here, or one was killed), the items not done
+    yet are done in this process; `doing` names the work in the warning that says so."""
+    done = 0
+    try:
+        with process_pool(workers) as pool:
+            for result in pool.map(function, items, chunksize=chunksize):
+                done += 1
+                yield result
+    except (OSError, RuntimeError) as error:  # BrokenProcessPool is a RuntimeError
+        log.warning("%s in-process: worker processes failed: %s", doing, error)
+        yield from map(function, items[done:])
 
 
 def start_method() -> str:

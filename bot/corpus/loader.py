@@ -7,7 +7,7 @@ import hashlib
 import logging
 import os
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -33,7 +33,7 @@ from bot.corpus.files import (
 )
 from bot.corpus.parsing import parse_jsonl, parse_text_file
 from bot.progress import Progress
-from bot.workers import available_cores, process_pool
+from bot.workers import available_cores, mapped
 
 log = logging.getLogger(__name__)
 
@@ -241,22 +241,8 @@ def _read_text_files(
     workers = min(workers, len(files))
     if workers <= 1:
         return map(read, files)
-    return _read_in_processes(files, read, workers)
-
-
-def _read_in_processes(
-    files: list[_ToRead], read: Callable[[_ToRead], _Read], workers: int
-) -> Iterator[_Read]:
-    done = 0
-    try:
-        with process_pool(workers) as pool:
-            chunk = max(1, len(files) // (workers * _CHUNKS_PER_WORKER))
-            for result in pool.map(read, files, chunksize=chunk):
-                done += 1
-                yield result
-    except (OSError, RuntimeError) as error:  # e.g. no process can be started here
-        log.warning("reading files in-process: worker processes failed: %s", error)
-        yield from map(read, files[done:])
+    chunk = max(1, len(files) // (workers * _CHUNKS_PER_WORKER))
+    return mapped(read, files, workers, doing="reading files", chunksize=chunk)
 
 
 def _parsed(

@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from bot.progress import Progress
 from bot.search.analyzer import WORD, Analyzer, default_analyzer, normalize
-from bot.workers import available_cores, process_pool
+from bot.workers import available_cores, mapped
 
 try:  # compiled by setup.py where a C compiler is at hand
     from bot.search import _words
@@ -338,10 +338,7 @@ def analyse_documents(
         workers = available_cores() if chars >= PARALLEL_MIN_CHARS else 1
     workers = min(workers, len(paragraph_lists))
     if workers > 1:
-        try:
-            return merge(_analyse_in_processes(paragraph_lists, workers, analyzer, progress))
-        except (OSError, RuntimeError) as error:  # e.g. no process can be started here
-            log.warning("analysing in-process: worker processes failed: %s", error)
+        return merge(_analyse_in_processes(paragraph_lists, workers, analyzer, progress))
     return merge([analyse(paragraph_lists, analyzer, progress)])
 
 
@@ -357,11 +354,10 @@ def _analyse_in_processes(
     # is sent with each chunk.
     sent = None if analyzer is default_analyzer() else analyzer
     parts = []
-    with process_pool(workers) as pool:
-        for part in pool.map(partial(analyse, analyzer=sent), chunks):
-            parts.append(part)
-            if progress is not None:
-                progress.advance(sentences=part.sentences)
+    for part in mapped(partial(analyse, analyzer=sent), chunks, workers, doing="analysing"):
+        parts.append(part)
+        if progress is not None:
+            progress.advance(sentences=part.sentences)
     return parts
 
 

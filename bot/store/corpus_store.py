@@ -82,6 +82,7 @@ class CorpusStore:
         the cache holds it without reading it back: its files, its documents' analyses
         and, when no document changed, its index. A folder listed as the last load
         found it is served from the stored index alone, documents included.
+        `workers`: processes that read and analyse (None decides from the amount of work).
         """
         progress = progress or Progress()
         cache = CorpusCache.open(self.cache_dir, self.corpus_dir, max_article_bytes)
@@ -104,6 +105,7 @@ class CorpusStore:
             cache=cache,
             progress=progress,
             listed=listed,
+            workers=workers,
         )
         del listed
         key = cache.index_key(corpus.documents)
