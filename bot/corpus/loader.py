@@ -7,7 +7,7 @@ import hashlib
 import logging
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -62,8 +62,9 @@ class FileCache(Protocol):
     def store(self, relative: str, digest: str, results: list[Document | SkippedFile]) -> None:
         """Keep what parsing this file, whose bytes have this SHA-256, gave."""
 
-    def finish(self) -> None:
-        """The load is over: files not looked up are gone from the corpus."""
+    def finish(self, gone: Collection[str] | None = None) -> None:
+        """The load is over: files not looked up are gone from the corpus, or, given
+        `gone`, those files are, and the others not looked up are unchanged."""
 
 
 def load_corpus(
@@ -91,20 +92,51 @@ def load_corpus(
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     first_with_hash: dict[str, str] = {}
+    for item, results in read_files(
+        listed.found, max_article_bytes=max_article_bytes, cache=cache, workers=workers
+    ):
+        for result in results:
+            if isinstance(result, SkippedFile):
+                skipped.append(result)
+            elif (original := first_with_hash.get(result.content_hash)) is not None:
+                skipped.append(duplicate(result.source, original))
+            else:
+                first_with_hash[result.content_hash] = result.source
+                documents.append(result)
+                progress.advance(articles=1)
+        if isinstance(item, FoundFile):
+            progress.advance(files=1)
+    if cache is not None:
+        cache.finish()
 
-    def keep(document: Document) -> None:
-        if (original := first_with_hash.get(document.content_hash)) is not None:
-            skipped.append(SkippedFile(document.source, f"same text as {original}"))
-            return
-        first_with_hash[document.content_hash] = document.source
-        documents.append(document)
-        progress.advance(articles=1)
+    for problem in skipped:
+        log.warning("skipped %s: %s", problem.path, problem.reason)
+    return Corpus(folder, tuple(documents), tuple(skipped), listed.listing)
 
-    # Files whose bytes are unknown, or changed, are read and parsed first, in worker
-    # processes when there is enough of them; the rest comes from the cache.
+
+def duplicate(source: str, original: str) -> SkippedFile:
+    """The skip of a document whose text an earlier one (`original`, its source) has."""
+    return SkippedFile(source, f"{DUPLICATE}{original}")
+
+
+DUPLICATE = "same text as "
+"""How the reason a repeated document is skipped begins."""
+
+
+def read_files(
+    found: Sequence[FoundFile | SkippedFile],
+    *,
+    max_article_bytes: int,
+    cache: FileCache | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[FoundFile | SkippedFile, list[Document | SkippedFile]]]:
+    """Each item listed, in order, with what reading it gave: its documents and skips (a
+    path passed over at listing is its own skip). Files whose bytes are unknown, or
+    changed, are read and parsed first, in worker processes when there are enough of
+    them; the rest comes from the cache. Repeats are not looked for."""
     results_of: dict[str, list[Document | SkippedFile]] = {}
     to_read: list[_ToRead] = []
-    for item in listed.found:
+    for item in found:
         if isinstance(item, FoundFile) and item.suffix not in JSONL_SUFFIXES:
             relative = item.relative
             if (cached := _unchanged(item, max_article_bytes, cache)) is not None:
@@ -115,30 +147,15 @@ def load_corpus(
                     _ToRead(item.path, relative, item.suffix, item.status.st_size, known)
                 )
     read = _read_text_files(to_read, max_article_bytes, workers)
-
-    for item in listed.found:
+    for item in found:
         if isinstance(item, SkippedFile):
-            skipped.append(item)
-            continue
-        relative = item.relative
-        if item.suffix in JSONL_SUFFIXES:
-            results = _load_jsonl_file(item, max_article_bytes, cache)
-        elif (found := results_of.pop(relative, None)) is not None:
-            results = found
+            yield item, [item]
+        elif item.suffix in JSONL_SUFFIXES:
+            yield item, _load_jsonl_file(item, max_article_bytes, cache)
+        elif (cached := results_of.pop(item.relative, None)) is not None:
+            yield item, cached
         else:
-            results = _parsed(next(read), cache, max_article_bytes)
-        for result in results:
-            if isinstance(result, SkippedFile):
-                skipped.append(result)
-            else:
-                keep(result)
-        progress.advance(files=1)
-    if cache is not None:
-        cache.finish()
-
-    for problem in skipped:
-        log.warning("skipped %s: %s", problem.path, problem.reason)
-    return Corpus(folder, tuple(documents), tuple(skipped), listed.listing)
+            yield item, _parsed(next(read), cache, max_article_bytes)
 
 
 @dataclass(frozen=True, slots=True)

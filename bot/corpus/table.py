@@ -81,7 +81,7 @@ class DocumentTable(Sequence[Document]):
     Indexing makes a `Document` each time; `column` gives one field
     of every document without making them."""
 
-    __slots__ = ("_absent", "_ends", "_firsts", "_text")
+    __slots__ = ("_absent", "_arrays", "_ends", "_firsts", "_text")
 
     def __init__(self, arrays: Arrays) -> None:
         """Raises ValueError (or KeyError, IndexError) when the arrays do not fit together;
@@ -98,6 +98,7 @@ class DocumentTable(Sequence[Document]):
             or bool((np.diff(ends) < 0).any())
         ):
             raise ValueError("the documents' arrays do not fit together")
+        self._arrays = {name: arrays[name] for name in _NAMES}
         self._text = memoryview(text.data)
         self._firsts = firsts
         self._ends = ends
@@ -169,8 +170,48 @@ class DocumentTable(Sequence[Document]):
             for start, end in zip(starts, ends, strict=True)
         ]
 
+    def arrays(self) -> Arrays:
+        """Its arrays, as `encode_documents` makes them."""
+        return dict(self._arrays)
+
+    def part(self, start: int, stop: int) -> Arrays:
+        """The arrays of documents `start` to `stop` - 1, as `encode_documents` would make
+        them (views of its own, but for the offsets)."""
+        firsts = self._firsts[start : stop + 1]
+        first, last = int(firsts[0]), int(firsts[-1])
+        ends = self._ends
+        text_start = int(ends[first - 1]) if first else 0
+        text_end = int(ends[last - 1]) if last else 0
+        return {
+            "document_text": self._arrays["document_text"][text_start:text_end],
+            "document_pieces": firsts - first,
+            "piece_ends": ends[first:last] - text_start,
+            "document_absent": self._absent[start:stop],
+        }
+
     def __repr__(self) -> str:
         return f"<{len(self)} documents>"
+
+
+def join_documents(parts: Sequence[Arrays]) -> Arrays:
+    """Documents' arrays (`encode_documents`, `DocumentTable.part`) one after the other."""
+    texts = [part["document_text"] for part in parts]
+    text_bases = np.cumsum([0, *(len(text) for text in texts)])
+    piece_bases = np.cumsum([0, *(len(part["piece_ends"]) for part in parts)])
+    firsts = [np.zeros(1, dtype=np.int64)]
+    firsts.extend(
+        part["document_pieces"][1:] + base
+        for part, base in zip(parts, piece_bases[:-1], strict=True)
+    )
+    ends = [part["piece_ends"] + base for part, base in zip(parts, text_bases[:-1], strict=True)]
+    return {
+        "document_text": np.concatenate([np.zeros(0, np.uint8), *texts]),
+        "document_pieces": np.concatenate(firsts).astype(np.int64, copy=False),
+        "piece_ends": np.concatenate([np.zeros(0, np.int64), *ends]),
+        "document_absent": np.concatenate(
+            [np.zeros(0, np.uint8), *(part["document_absent"] for part in parts)]
+        ),
+    }
 
 
 def column(documents: Sequence[Document], name: str) -> list[str]:

@@ -38,11 +38,11 @@ import logging
 import shutil
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.corpus import READER_VERSION, Document, Listing, SkippedFile, column
+from bot.corpus import READER_VERSION, Document, DocumentTable, Listing, SkippedFile, column
 from bot.corpus.table import document_layout, document_text
 from bot.search.analysis import Analysis, analyzer_version
 from bot.store.container import (
@@ -126,8 +126,8 @@ class CorpusCache:
         self.max_article_bytes = max_article_bytes
         self.stats = CacheStats()
         self._started_ns = time.time_ns()
-        self._stored: dict[int, FileResults] | None = None
-        """The parsed files' shards as read at the first lookup, by shard number."""
+        self._stored: dict[int, FileResults] = {}
+        """The parsed files' shards read so far (each when first asked), by shard number."""
         self._trusted_before_ns: dict[int, int] = {}
         """By shard: a stored file modified before this time and unchanged in size and time
         since is taken as unchanged without reading it."""
@@ -196,43 +196,43 @@ class CorpusCache:
         self._loaded[relative] = stored
         return stored.results
 
-    def reuse(self, files: FileResults, started_ns: int) -> None:
-        """Take `files`, as a load of this folder that began at `started_ns` found them, for
-        what the cache holds, instead of reading it back (a reload in the same process)."""
-        self._stored = {number: {} for number in range(SHARDS)}
-        for relative, file in files.items():
-            self._stored[_shard_of(relative)][relative] = file
-        self._trusted_before_ns = dict.fromkeys(range(SHARDS), started_ns)
-
-    @property
-    def files(self) -> FileResults:
-        """The files of this load, as found."""
-        return self._loaded
-
     @property
     def started_ns(self) -> int:
         return self._started_ns
 
     def _stored_files(self, shard: int) -> FileResults:
-        if self._stored is None:
-            self._stored = {number: self._read_shard(number) for number in range(SHARDS)}
-        return self._stored[shard]
+        if (files := self._stored.get(shard)) is None:
+            files = self._stored[shard] = self._read_shard(shard)
+        return files
 
-    def finish(self) -> None:
+    def finish(self, gone: Collection[str] | None = None) -> None:
         """Keep the files of this load, rewriting only the shards where a file changed,
         came or went, and remove the caches of corpus folders that no longer exist (keyed
-        by their path, they cannot be hit)."""
+        by their path, they cannot be hit). `gone`: the files gone from the corpus, when
+        the files not looked up are still there, as stored (a reload that read only the
+        changed files); None: the files looked up are the corpus."""
         mark_and_sweep(self.folder, self.corpus_dir)
-        stored = self._stored or {}
-        self._stored = None
-        shards: dict[int, FileResults] = {number: {} for number in range(SHARDS)}
+        shards: dict[int, FileResults] = {}
+        if gone is None:
+            shards = {number: {} for number in range(SHARDS)}
+        else:
+            for number in {*map(_shard_of, gone), *map(_shard_of, self._loaded)}:
+                kept = self._stored_files(number).items()
+                shards[number] = {path: file for path, file in kept if path not in gone}
         for relative, file in self._loaded.items():
             shards[_shard_of(relative)][relative] = file
-        meta = {"read_from_ns": self._started_ns, "max_article_bytes": self.max_article_bytes}
+        stored, self._stored = self._stored, {}
         for number, files in shards.items():
             before = stored.get(number)
             changed = before is None or before.keys() != files.keys()
             if number in self._dirty or changed or not self._shard_path(number).exists():
+                # Files kept as stored were read by an earlier load: they are trusted as of it.
+                read_from_ns = self._started_ns
+                if gone is not None:
+                    read_from_ns = min(
+                        read_from_ns, self._trusted_before_ns.get(number, read_from_ns)
+                    )
+                meta = {"read_from_ns": read_from_ns, "max_article_bytes": self.max_article_bytes}
                 if files:
                     self._write(self._shard_path(number), "files", *encode_files(files, meta))
                 else:
@@ -320,9 +320,12 @@ class CorpusCache:
         self, key: str, documents: Sequence[Document], meta: Meta, arrays: Arrays
     ) -> None:
         hashes = encode_hashes(column(documents, "content_hash"))
-        layout, size = document_layout(documents)
-        text = Streamed(size, lambda: document_text(documents))  # never whole in memory
-        stored: Contents = {**arrays, **layout, "document_text": text, "hashes": hashes}
+        if isinstance(documents, DocumentTable):  # already arrays: written as they are
+            stored: Contents = {**arrays, **documents.arrays(), "hashes": hashes}
+        else:
+            layout, size = document_layout(documents)
+            text = Streamed(size, lambda: document_text(documents))  # never whole in memory
+            stored = {**arrays, **layout, "document_text": text, "hashes": hashes}
         self._write(self._index_path, "index", {**meta, "key": key}, stored)
 
     def reject_index(self, reason: str) -> None:

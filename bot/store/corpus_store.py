@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.corpus import (
     Corpus,
@@ -22,6 +23,7 @@ from bot.corpus import (
     list_corpus,
     load_corpus,
 )
+from bot.corpus.compose import compose_corpus
 from bot.progress import Progress
 from bot.search.analysis import Analysis, analyse_documents, gather
 from bot.search.analyzer import default_analyzer
@@ -29,7 +31,6 @@ from bot.search.index import Index, Ranking, assemble
 from bot.search.params import BM25Params
 from bot.search.snapshot import IndexSnapshot
 from bot.store.cache import CacheStats, CorpusCache
-from bot.store.entries import FileResults
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +46,6 @@ class StoredCorpus:
     corpus: Corpus
     index: Index
     stats: CacheStats
-    files: FileResults | None
-    """Every file as this load found it: a reload starts from them (see `CorpusStore.load`).
-    None when the load read no file (its listing was unchanged)."""
     started_ns: int
     """When this load began (time.time_ns): files changed after it are read again."""
     max_article_bytes: int
@@ -97,16 +95,29 @@ class CorpusStore:
         )
         if unchanged is not None:
             return unchanged
-        if previous is not None and previous.files is not None:
-            cache.reuse(previous.files, previous.started_ns)
-        corpus = load_corpus(
-            self.corpus_dir,
-            max_article_bytes=max_article_bytes,
-            cache=cache,
-            progress=progress,
-            listed=listed,
-            workers=workers,
-        )
+        composed = None
+        if previous is not None:  # a reload: only the files changed since are read
+            composed = compose_corpus(
+                previous.corpus,
+                previous.started_ns,
+                listed,
+                max_article_bytes=max_article_bytes,
+                cache=cache,
+                workers=workers,
+                progress=progress,
+            )
+        if composed is not None:
+            corpus = composed.corpus
+            cache.stats.files_from_cache += composed.files_kept
+        else:
+            corpus = load_corpus(
+                self.corpus_dir,
+                max_article_bytes=max_article_bytes,
+                cache=cache,
+                progress=progress,
+                listed=listed,
+                workers=workers,
+            )
         del listed
         key = cache.index_key(corpus.documents)
         try:
@@ -119,6 +130,7 @@ class CorpusStore:
                 workers=workers,
                 progress=progress,
                 previous=previous,
+                earlier=None if composed is None else composed.earlier,
             )
         except CorpusError as error:  # nothing to index: say what was left out on the way
             if not corpus.skipped:
@@ -126,9 +138,7 @@ class CorpusStore:
             message = f"{error} ({len(corpus.skipped)} skipped)"
             raise CorpusError(message, skipped=corpus.skipped) from None
         cache.save_listing(key, listing, corpus.skipped)
-        return StoredCorpus(
-            corpus, index, cache.stats, cache.files, cache.started_ns, max_article_bytes, key
-        )
+        return StoredCorpus(corpus, index, cache.stats, cache.started_ns, max_article_bytes, key)
 
     def verify(self, *, max_article_bytes: int) -> str | None:
         """Why the stored index is damaged, checked whole (it is removed, to be built again
@@ -171,7 +181,7 @@ def _unchanged(
     index = Index.from_snapshot(documents, snapshot, params, ranking, default_analyzer())
     corpus = Corpus(folder, documents, skipped, listing)
     stats, started_ns = cache.stats, cache.started_ns
-    return StoredCorpus(corpus, index, stats, None, started_ns, cache.max_article_bytes, key)
+    return StoredCorpus(corpus, index, stats, started_ns, cache.max_article_bytes, key)
 
 
 def _index(
@@ -184,9 +194,11 @@ def _index(
     workers: int | None,
     progress: Progress,
     previous: StoredCorpus | None,
+    earlier: npt.NDArray[np.int64] | None,
 ) -> Index:
     """The index stored for exactly these documents (`key`), else one built from their
-    analyses (only documents whose text was never analysed are analysed), then stored."""
+    analyses (only documents whose text was never analysed are analysed), then stored.
+    `earlier`: where each document was in `previous`'s (-1: not there, or not known)."""
     documents = corpus.documents
     analyzer = default_analyzer()
 
@@ -217,7 +229,9 @@ def _index(
                 return served(snapshot)
         del stored
     progress.begin("analysing")
-    analysis = _analyse(cache.stats, documents, held=held, workers=workers, progress=progress)
+    analysis = _analyse(
+        cache.stats, documents, held=held, earlier=earlier, workers=workers, progress=progress
+    )
     del held
     progress.begin("indexing")
     index = assemble(documents, analysis, params, ranking, analyzer)
@@ -238,20 +252,24 @@ def _analyse(
     documents: Sequence[Document],
     *,
     held: tuple[list[str], Analysis] | None = None,
+    earlier: npt.NDArray[np.int64] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
     """The analysis of `documents`, in order: a document whose text `held` (content
     hashes and their analysis, as an earlier index holds them) has is taken from it,
-    the others are analysed (see `analyse_documents`)."""
+    the others are analysed (see `analyse_documents`). `earlier`: where each document
+    is in `held` when known (-1: look for its text)."""
     sources: list[tuple[Analysis, int] | None] = [None] * len(documents)
     if held is not None:
         hashes, analysis = held
-        where = {content_hash: at for at, content_hash in enumerate(hashes)}
-        for position, document in enumerate(documents):
-            at = where.get(document.content_hash)
-            if at is not None:
-                sources[position] = (analysis, at)
+        if earlier is not None:
+            sources = [None if at < 0 else (analysis, at) for at in earlier.tolist()]
+        if None in sources:
+            where = {content_hash: at for at, content_hash in enumerate(hashes)}
+            for position, content_hash in enumerate(column(documents, "content_hash")):
+                if sources[position] is None and (at := where.get(content_hash)) is not None:
+                    sources[position] = (analysis, at)
     missing = [position for position, source in enumerate(sources) if source is None]
     if progress is not None and held is not None:
         reused = np.fromiter((at for _, at in filter(None, sources)), np.int64)
