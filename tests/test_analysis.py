@@ -22,7 +22,7 @@ from bot.search.analysis import (
     _chunks,
     analyse,
     analyse_documents,
-    gather,
+    combine,
     merge,
     paragraph_terms,
     select,
@@ -135,19 +135,17 @@ def test_merge_and_select_keep_every_sentences_terms(
 def test_a_reload_that_replaces_some_documents_gives_a_fresh_analysis(
     paragraph_lists: list[list[str]], data: st.DataObject
 ) -> None:
-    # As a reload gathers them: the last analysis (sorted vocabulary) for the documents it
-    # holds, a fresh one for those that changed, which may bring terms it lacks or leave
-    # some of its terms unused.
+    # As a reload combines them: the last analysis (sorted vocabulary) for the documents
+    # it holds, in any order (files moved) or left out, a fresh one for those it lacks,
+    # which may bring terms it lacks or leave some of its terms unused.
     last = merge([analyse(paragraph_lists)])
     texts = ["Alpha beta.", "Omega came. Beta left.", "Zeta.", "New terms arrive."]
-    changed = data.draw(st.lists(st.integers(0, len(paragraph_lists) - 1), unique=True))
-    now = [
-        [data.draw(st.sampled_from(texts))] if d in changed else paragraphs
-        for d, paragraphs in enumerate(paragraph_lists)
-    ]
-    fresh = analyse([now[d] for d in changed])
-    sources = [(fresh, changed.index(d)) if d in changed else (last, d) for d in range(len(now))]
-    assert_identical(gather(sources), merge([analyse(now)]))
+    held = st.integers(0, len(paragraph_lists) - 1)
+    now = data.draw(st.lists(st.one_of(held, st.sampled_from(texts)), max_size=8))
+    where = np.array([d if isinstance(d, int) else -1 for d in now], dtype=np.int64)
+    fresh = analyse([[d] for d in now if isinstance(d, str)])
+    documents = [paragraph_lists[d] if isinstance(d, int) else [d] for d in now]
+    assert_identical(combine(last, where, fresh), merge([analyse(documents)]))
 
 
 @given(st.lists(st.integers(0, 50), min_size=1, max_size=60), st.integers(1, 12))

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import hypothesis.strategies as st
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bot.corpus import DocumentTable, load_corpus
@@ -134,9 +135,13 @@ def test_a_reload_gives_what_a_load_from_nothing_gives(
         assert_as_from_nothing(again, config)
 
 
-def test_a_file_changed_as_the_last_load_ran_is_read_again_at_the_reload(tmp_path: Path) -> None:
+@pytest.mark.parametrize("another_came", [False, True])
+def test_a_file_changed_as_the_last_load_ran_is_read_again_at_the_reload(
+    tmp_path: Path, another_came: bool
+) -> None:
     # Written in the clock tick the last load read it in: size and time cannot tell a
-    # later write of the same size apart, so the reload reads it again.
+    # later write of the same size apart, so the reload reads it again (whether or not
+    # the folder holds the same files).
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "old.md").write_text(article(1, 1), encoding="utf-8")
@@ -149,8 +154,11 @@ def test_a_file_changed_as_the_last_load_ran_is_read_again_at_the_reload(tmp_pat
     new.write_text(article(2, 2).replace("Rain", "Snow"), encoding="utf-8")  # the same size
     os.utime(new, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert new.stat().st_size == status.st_size
+    if another_came:
+        (folder / "another.md").write_text(article(3, 4), encoding="utf-8")
+        os.utime(folder / "another.md", ns=(LONG_AGO_NS, LONG_AGO_NS))
     reloaded = load_index(config, previous=first)
     assert reloaded.cache is not None
-    assert (reloaded.cache.files_parsed, reloaded.cache.files_from_cache) == (1, 1)
+    assert (reloaded.cache.files_parsed, reloaded.cache.files_from_cache) == (1 + another_came, 1)
     assert_as_from_nothing(reloaded, config)
     assert any("Snow" in sentence.text for sentence in reloaded.index.sentences)

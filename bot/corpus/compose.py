@@ -1,6 +1,8 @@
-"""A reload's corpus: the last load's, with only the files that changed, came or went
-read again (those that changed, came, or hold a repeat), giving the corpus a load that
-reads every file would give."""
+"""A reload's corpus: the last load's, with only the files that changed or came read
+(and those that hold a repeat), giving the corpus a load that reads every file gives.
+
+The work is done on arrays, a file or a document an item: a reload of a large corpus
+after a few files changed should cost little more than listing its folder."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import numpy.typing as npt
 from bot.corpus.document import Corpus, Document, FileStamp, SkippedFile
 from bot.corpus.files import FoundFile
 from bot.corpus.loader import DUPLICATE, FileCache, Listed, duplicate, read_files
-from bot.corpus.table import Arrays, DocumentTable, column, encode_documents, join_documents
+from bot.corpus.table import DocumentTable, column, encode_documents, join_documents
 from bot.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -24,16 +26,41 @@ log = logging.getLogger(__name__)
 # the same clock tick (coarse file system clocks tick every 2 s): it is read again.
 TRUST_MARGIN_NS = 2_000_000_000
 
+Int64Array = npt.NDArray[np.int64]
+Results = list[Document | SkippedFile]
+
 
 @dataclass(frozen=True, slots=True)
 class Composed:
     """A reload's corpus, and where each of its documents was in the last one."""
 
     corpus: Corpus
-    earlier: npt.NDArray[np.int64]
-    """For each document, its position in the last load's documents; -1 for one read anew."""
+    earlier: Int64Array
+    """For each document, the place in the last load's documents of one with its text (it
+    or, for a file read, one whose text it has); -1 when none had it."""
     files_kept: int
     """Files taken from the last load without a look at them."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """The last load, as a reload takes from it."""
+
+    documents: Sequence[Document]
+    files: list[FileStamp]
+    """Its files, in listing order."""
+    number: dict[str, int]
+    """A file's place in `files`, by path."""
+    file_of: Int64Array
+    """For each document, its file's place in `files` (documents are in listing order)."""
+    hashes: list[str]
+    sources: list[str]
+    position_of: dict[str, int]
+    """A document's place, by content hash (the documents kept hold no repeat)."""
+    skips: dict[int, list[SkippedFile]]
+    """What was skipped in each file (by place), in order."""
+    repeating: set[str]
+    """Files that held a repeat: a repeat kept no document, so what they held is not here."""
 
 
 def compose_corpus(
@@ -52,188 +79,195 @@ def compose_corpus(
     (through `cache`), and repeats looked for across all, as `load_corpus` does. None when
     `previous` does not say which file each of its documents came from."""
     progress = progress or Progress()
-    stamps = {item.relative: item for item in previous.listing if isinstance(item, FileStamp)}
-    sources = column(previous.documents, "source")
-    hashes = column(previous.documents, "content_hash")
-    gave = _what_files_gave(previous, stamps, sources)
-    if gave is None:
+    before = _before(previous)
+    if before is None:
         return None
-    spans, skips, repeating = gave
-    trusted_before = read_from_ns - TRUST_MARGIN_NS
-    now = {item.relative for item in listed.listing if isinstance(item, FileStamp)}
-    to_read = {
-        item.relative
-        for item in listed.listing
-        if isinstance(item, FileStamp)
-        and (
-            stamps.get(item.relative) != item
-            or item.mtime_ns >= trusted_before
-            or item.relative in repeating
-        )
-    }
-    last = _Previous(previous.documents, stamps, sources, hashes, spans, skips)
+    place: dict[str, int] = {}  # a file's place in listed.found
+    for at, item in enumerate(listed.found):
+        if isinstance(item, FoundFile):
+            place[item.relative] = at
+    to_read = _changed(before, listed, read_from_ns - TRUST_MARGIN_NS)
     fresh = _read_changed(
         to_read,
         listed,
-        last,
-        now,
+        place,
+        before,
         lambda files: read_files(
             files, max_article_bytes=max_article_bytes, cache=cache, workers=workers
         ),
     )
-    cache.finish(stamps.keys() - now)
-    parts, earlier, skipped = _in_order(listed, last, fresh)
-    progress.advance(files=len(now), articles=len(earlier))
+    cache.finish(before.number.keys() - place.keys())
+
+    # Where each file of the last load is now (-1: gone, or read again).
+    now = np.fromiter(
+        (-1 if f.relative in fresh else place.get(f.relative, -1) for f in before.files),
+        np.int64,
+        len(before.files),
+    )
+    documents, earlier, skipped = _in_order(listed, place, before, fresh, now)
+    progress.advance(files=len(place), articles=len(earlier))
     for problem in skipped:
         log.warning("skipped %s: %s", problem.path, problem.reason)
-    corpus = Corpus(previous.folder, _joined(parts), tuple(skipped), listed.listing)
-    return Composed(corpus, np.asarray(earlier, dtype=np.int64), len(now) - len(fresh))
+    corpus = Corpus(previous.folder, documents, tuple(skipped), listed.listing)
+    return Composed(corpus, earlier, int((now >= 0).sum()))
 
 
-@dataclass(frozen=True, slots=True)
-class _Previous:
-    """The last load, as a reload takes from it."""
+def _before(previous: Corpus) -> _Before | None:
+    files = [item for item in previous.listing if isinstance(item, FileStamp)]
+    number = {file.relative: at for at, file in enumerate(files)}
 
-    documents: Sequence[Document]
-    stamps: dict[str, FileStamp]
-    sources: list[str]
-    hashes: list[str]
-    spans: dict[str, tuple[int, int]]
-    """Where each file's documents are in `documents` (first, stop)."""
-    skips: dict[str, list[SkippedFile]]
+    def file_of(path: str) -> int:
+        # A text file's documents and skips name it; a JSON Lines file's, it and a line.
+        at = number.get(path)
+        return number.get(path.rpartition(":")[0], -1) if at is None else at
+
+    sources = column(previous.documents, "source")
+    owners = np.fromiter(map(file_of, sources), np.int64, len(sources))
+    if len(owners) and (owners.min() < 0 or (np.diff(owners) < 0).any()):
+        return None  # a document of no file listed, or out of order
+    skips: dict[int, list[SkippedFile]] = {}
+    repeating: set[str] = set()
+    for skip in previous.skipped:
+        if (owner := file_of(skip.path)) >= 0:  # else passed over at listing: listed anew
+            skips.setdefault(owner, []).append(skip)
+            if skip.reason.startswith(DUPLICATE):
+                repeating.add(files[owner].relative)
+    hashes = column(previous.documents, "content_hash")
+    position_of = {content_hash: at for at, content_hash in enumerate(hashes)}
+    return _Before(
+        previous.documents, files, number, owners, hashes, sources, position_of, skips, repeating
+    )
 
 
-Results = list[Document | SkippedFile]
+def _changed(before: _Before, listed: Listed, trusted_before_ns: int) -> set[str]:
+    """The files listed now whose size or time is not as the last load listed them, or
+    too close to when it began to trust, and those that held a repeat."""
+    files = [item for item in listed.listing if isinstance(item, FileStamp)]
+    if [file.relative for file in files] == [file.relative for file in before.files]:
+        stamps = _stamps(files)  # the same files: compared as arrays
+        differ = (stamps != _stamps(before.files)).any(axis=1) | (stamps[:, 1] >= trusted_before_ns)
+        changed = {files[at].relative for at in np.flatnonzero(differ).tolist()}
+    else:  # files came or went
+        number = before.number
+        changed = {
+            file.relative
+            for file in files
+            if (at := number.get(file.relative)) is None
+            or before.files[at] != file
+            or file.mtime_ns >= trusted_before_ns
+        }
+    return changed | (before.repeating & {file.relative for file in files})
+
+
+def _stamps(files: list[FileStamp]) -> npt.NDArray[np.int64]:
+    """Each file's size and time, a row a file."""
+    flat = np.fromiter(
+        (value for file in files for value in (file.size, file.mtime_ns)), np.int64, 2 * len(files)
+    )
+    return flat.reshape(len(files), 2)
 
 
 def _read_changed(
     to_read: set[str],
     listed: Listed,
-    previous: _Previous,
-    now: set[str],
+    place: dict[str, int],
+    before: _Before,
     read: Callable[[list[FoundFile]], Iterator[tuple[FoundFile | SkippedFile, Results]]],
 ) -> dict[str, Results]:
-    """What reading the files `to_read` gives, and the files kept that repeat one of
-    their documents (if such a file comes later, its document is skipped, and the skip's
-    place among its file's others is known only from reading it)."""
-    found = {item.relative: item for item in listed.found if isinstance(item, FoundFile)}
-    position_of = {content_hash: at for at, content_hash in enumerate(previous.hashes)}
+    """What reading the files `to_read` gives, and reading every file kept that shares a
+    text with a document read: repeats are then found among files read alone, in order,
+    and a skip takes its place among its file's others."""
     fresh: dict[str, Results] = {}
     pending = set(to_read)
     while pending:
+        in_order = (listed.found[place[path]] for path in sorted(pending, key=place.__getitem__))
         new_hashes: set[str] = set()
-        for item, results in read(sorted((found[path] for path in pending), key=_relative)):
-            fresh[_relative(item)] = results
+        for item, results in read([item for item in in_order if isinstance(item, FoundFile)]):
+            fresh[_path(item)] = results
             new_hashes.update(r.content_hash for r in results if isinstance(r, Document))
-        repeated = (position_of.get(content_hash) for content_hash in new_hashes)
+        repeated = (before.position_of.get(content_hash) for content_hash in new_hashes)
         owners = {
-            _file_of(previous.sources[at], previous.stamps) for at in repeated if at is not None
+            before.files[int(before.file_of[at])].relative for at in repeated if at is not None
         }
-        pending = (owners & now) - fresh.keys()
+        pending = (owners & place.keys()) - fresh.keys()
     return fresh
 
 
-def _relative(item: FoundFile | SkippedFile) -> str:
+def _path(item: FoundFile | SkippedFile) -> str:
     return item.relative if isinstance(item, FoundFile) else item.path
 
 
 def _in_order(
-    listed: Listed, previous: _Previous, fresh: dict[str, Results]
-) -> tuple[list[Arrays | list[Document]], list[int], list[SkippedFile]]:
-    """The documents in listing order, as runs of the last load's documents and lists
-    of those read anew; where each was in the last load (-1: read anew); the skips."""
-    hashes, sources = previous.hashes, previous.sources
-    parts: list[Arrays | list[Document]] = []
-    earlier: list[int] = []
-    runs: list[tuple[int, int]] = []  # of positions in documents, in order
-    read: list[Document] = []
-    skipped: list[SkippedFile] = []
-    first_with_hash: dict[str, str] = {}
-    for item in listed.found:
-        if isinstance(item, SkippedFile):
-            skipped.append(item)
-            continue
-        results = fresh.get(item.relative)
-        if results is None:  # kept: its documents repeat none before them (see above)
-            relative = item.relative
-            if (span := previous.spans.get(relative)) is not None:
-                first, stop = span
-                for at in range(first, stop):
-                    first_with_hash[hashes[at]] = sources[at]
-                if runs and runs[-1][1] == first:
-                    runs[-1] = (runs[-1][0], stop)
-                else:
-                    runs.append(span)
-                earlier.extend(range(first, stop))
-            if (file_skips := previous.skips.get(relative)) is not None:
-                skipped.extend(file_skips)
-            continue
-        for result in results:
-            if isinstance(result, SkippedFile):
-                skipped.append(result)
-            elif (original := first_with_hash.get(result.content_hash)) is not None:
-                skipped.append(duplicate(result.source, original))
-            else:
-                first_with_hash[result.content_hash] = result.source
-                if runs:
-                    parts.append(_taken(previous.documents, runs))
-                    runs = []
-                read.append(result)
-                earlier.append(-1)
-        if read:
-            parts.append(read)
-            read = []
-    if runs:
-        parts.append(_taken(previous.documents, runs))
-    return parts, earlier, skipped
-
-
-def _file_of(path: str, stamps: dict[str, FileStamp]) -> str:
-    """The file a document's source or a skip's path names: a text file's name it, a
-    JSON Lines file's, it and a line number."""
-    return path if path in stamps else path.rpartition(":")[0]
-
-
-def _what_files_gave(
-    previous: Corpus, stamps: dict[str, FileStamp], sources: list[str]
-) -> tuple[dict[str, tuple[int, int]], dict[str, list[SkippedFile]], set[str]] | None:
-    """From the last load (its documents' `sources`): where each file's documents are
-    (first, stop; none for a file without one), each file's skips, and the files that
-    held a repeat (a repeat kept no document: what it held is not in `previous`). None
-    when a document names no file listed."""
-    skips: dict[str, list[SkippedFile]] = {}
-    repeating: set[str] = set()
-    for skip in previous.skipped:
-        owner = _file_of(skip.path, stamps)
-        if owner in stamps:
-            skips.setdefault(owner, []).append(skip)
-            if skip.reason.startswith(DUPLICATE):
-                repeating.add(owner)
-    spans: dict[str, tuple[int, int]] = {}
-    owners = [source if source in stamps else _file_of(source, stamps) for source in sources]
-    first = 0
-    for position in range(1, len(owners) + 1):
-        if position == len(owners) or owners[position] != owners[first]:
-            owner = owners[first]
-            if owner not in stamps or owner in spans:  # unknown, or not in one run
-                return None
-            spans[owner] = (first, position)
-            first = position
-    return spans, skips, repeating
-
-
-def _taken(documents: Sequence[Document], runs: list[tuple[int, int]]) -> Arrays | list[Document]:
-    if isinstance(documents, DocumentTable):
-        return join_documents([documents.part(start, stop) for start, stop in runs])
-    return [documents[at] for start, stop in runs for at in range(start, stop)]
-
-
-def _joined(parts: list[Arrays | list[Document]]) -> Sequence[Document]:
-    """The documents of `parts` in order: arrays when the last load's were."""
-    lists = [part for part in parts if isinstance(part, list)]
-    if len(lists) == len(parts):
-        return tuple(document for part in lists for document in part)
-    arrays: list[dict[str, Any]] = [
-        encode_documents(part) if isinstance(part, list) else part for part in parts
+    listed: Listed,
+    place: dict[str, int],
+    before: _Before,
+    fresh: dict[str, Results],
+    now: Int64Array,
+) -> tuple[Sequence[Document], Int64Array, list[SkippedFile]]:
+    """The documents in listing order, where each was in the last load (-1: read anew),
+    and the skips. `now`: where each file of the last load is in `listed.found` (-1: gone
+    or read). The documents of files kept keep their order and repeat none before them
+    (`_read_changed` read every file that shares a text with a file read): the documents
+    read are put among them by their file's place."""
+    kept = np.flatnonzero(now.take(before.file_of) >= 0)
+    # Skips, by (place of their file, order in it): in listing order once sorted.
+    skips: list[tuple[int, int, SkippedFile]] = [
+        (place, 0, item) for place, item in enumerate(listed.found) if isinstance(item, SkippedFile)
     ]
-    return DocumentTable(join_documents(arrays))
+    for number, file_skips in before.skips.items():
+        if (at := int(now[number])) >= 0:
+            skips.extend((at, order, skip) for order, skip in enumerate(file_skips))
+    read: list[Document] = []
+    read_places: list[int] = []
+    first_read: dict[str, str] = {}
+    for relative in sorted(fresh, key=place.__getitem__):
+        at = place[relative]
+        for order, result in enumerate(fresh[relative]):
+            if isinstance(result, SkippedFile):
+                skips.append((at, order, result))
+            elif (original := first_read.get(result.content_hash)) is not None:
+                skips.append((at, order, duplicate(result.source, original)))
+            else:
+                first_read[result.content_hash] = result.source
+                read.append(result)
+                read_places.append(at)
+    skips.sort(key=lambda entry: entry[:2])
+    # Kept and read documents merged by place (no file has both).
+    places = np.concatenate([now.take(before.file_of.take(kept)), np.array(read_places, np.int64)])
+    earlier = np.concatenate([kept, np.full(len(read), -1, dtype=np.int64)])
+    earlier = earlier.take(np.argsort(places, kind="stable"))
+    documents = _documents(before.documents, earlier, read)
+    # A document read whose text the last load had (a file moved, or put back) has it there.
+    position_of = before.position_of
+    earlier[earlier < 0] = [position_of.get(document.content_hash, -1) for document in read]
+    return documents, earlier, [skip for *_, skip in skips]
+
+
+def _documents(
+    documents: Sequence[Document], earlier: Int64Array, read: list[Document]
+) -> Sequence[Document]:
+    """The documents in order: `earlier[i]`, the place of the i-th in `documents`, or -1
+    for the next of `read`. Arrays when `documents` are, runs of them copied whole."""
+    if not isinstance(documents, DocumentTable):
+        fresh = iter(read)
+        return tuple(next(fresh) if at < 0 else documents[at] for at in earlier.tolist())
+    # Runs: of consecutive places in `documents`, or of documents read.
+    taken_whole = earlier >= 0
+    breaks = np.flatnonzero(
+        (taken_whole[1:] != taken_whole[:-1])
+        | (taken_whole[1:] & (earlier[1:] != earlier[:-1] + 1))
+    )
+    starts = [0, *(breaks + 1).tolist()]
+    stops = [*(breaks + 1).tolist(), len(earlier)]
+    parts: list[dict[str, Any]] = []
+    taken = 0
+    for start, stop in zip(starts, stops, strict=True):
+        if start == stop:
+            continue
+        first = int(earlier[start])
+        if first < 0:
+            parts.append(encode_documents(read[taken : taken + stop - start]))
+            taken += stop - start
+        else:
+            parts.append(documents.part(first, first + stop - start))
+    return DocumentTable(join_documents(parts))

@@ -13,6 +13,7 @@ vocabulary is sorted, so term ids do not depend on how the work was cut).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import logging
@@ -235,19 +236,27 @@ def _united(
         known = frozenset(base)
         extra = {term for key, terms in vocabularies.items() if key != largest for term in terms}
         extra.difference_update(known)
-        vocabulary: Sequence[str] = list(heapq.merge(base, sorted(extra))) if extra else base
-    else:
-        vocabulary = sorted(set().union(*vocabularies.values()))
-    term_ids: dict[str, int] | None = None
-    mappings: dict[int, Int32Array | None] = {}
-    for key, terms in vocabularies.items():
-        if terms is vocabulary:
-            mappings[key] = None
-            continue
-        if term_ids is None:
-            term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
-        mappings[key] = np.fromiter(map(term_ids.__getitem__, terms), np.int32, len(terms))
-    return vocabulary, mappings
+        if extra:
+            added = sorted(extra)
+            vocabulary: Sequence[str] = list(heapq.merge(base, added))
+            # A term of `base` moves up by the terms added before it.
+            before = np.array([bisect.bisect_left(base, term) for term in added], dtype=np.int64)
+            ids = np.arange(len(base), dtype=np.int64)
+            moved = (ids + np.searchsorted(before, ids, side="right")).astype(np.int32)
+        else:
+            vocabulary, moved = base, None
+        mappings: dict[int, Int32Array | None] = {largest: moved}
+        for key, terms in vocabularies.items():  # the others are few: looked up one by one
+            if key != largest:
+                ids_of = (bisect.bisect_left(vocabulary, term) for term in terms)
+                mappings[key] = np.fromiter(ids_of, np.int32, len(terms))
+        return vocabulary, mappings
+    vocabulary = sorted(set().union(*vocabularies.values()))
+    term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
+    return vocabulary, {
+        key: np.fromiter(map(term_ids.__getitem__, terms), np.int32, len(terms))
+        for key, terms in vocabularies.items()
+    }
 
 
 def _concatenate(arrays: Sequence[npt.NDArray[np.int32]], dtype: type[np.int32]) -> Int32Array:
@@ -309,12 +318,30 @@ def _slice(analysis: Analysis, begin: int, end: int) -> Analysis:
     )
 
 
-def gather(sources: Sequence[tuple[Analysis, int]]) -> Analysis:
-    """Documents taken from analyses, each given as (analysis, its position there), in
-    order, as one analysis: consecutive documents of one analysis are taken out together."""
+def combine(held: Analysis, where: Int64Array, fresh: Analysis) -> Analysis:
+    """The analysis of documents each taken from `held` (document `where[i]` there) or,
+    where `where[i]` is -1, from `fresh`, in order: as a reload puts together the last
+    index's analysis and that of the documents it lacks. Runs of consecutive documents
+    of one analysis are taken out together."""
+    from_fresh = where < 0
+    breaks = np.flatnonzero(
+        (from_fresh[1:] != from_fresh[:-1]) | (~from_fresh[1:] & (where[1:] != where[:-1] + 1))
+    )
+    starts = [0, *(breaks + 1).tolist()]
+    stops = [*(breaks + 1).tolist(), len(where)]
     parts = []
-    for analysis, run in itertools.groupby(sources, key=lambda source: source[0]):
-        parts.append(select(analysis, [at for _, at in run]))
+    taken = 0
+    for start, stop in zip(starts, stops, strict=True):
+        if start == stop:
+            continue
+        if from_fresh[start]:
+            parts.append(_slice(fresh, taken, taken + stop - start))
+            taken += stop - start
+        else:
+            first = int(where[start])
+            parts.append(_slice(held, first, first + stop - start))
+    if taken != fresh.documents:
+        raise ValueError("the fresh analysis is not of the documents missing")
     return merge(parts)
 
 

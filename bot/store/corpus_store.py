@@ -25,7 +25,7 @@ from bot.corpus import (
 )
 from bot.corpus.compose import compose_corpus
 from bot.progress import Progress
-from bot.search.analysis import Analysis, analyse_documents, gather
+from bot.search.analysis import Analysis, analyse_documents, combine
 from bot.search.analyzer import default_analyzer
 from bot.search.index import Index, Ranking, assemble
 from bot.search.params import BM25Params
@@ -198,7 +198,8 @@ def _index(
 ) -> Index:
     """The index stored for exactly these documents (`key`), else one built from their
     analyses (only documents whose text was never analysed are analysed), then stored.
-    `earlier`: where each document was in `previous`'s (-1: not there, or not known)."""
+    `earlier`: for each document, the place of its text in `previous`'s (-1: none), when
+    known."""
     documents = corpus.documents
     analyzer = default_analyzer()
 
@@ -209,17 +210,21 @@ def _index(
 
     # The last index holds the analysis of every document it was built from: only the
     # documents it does not hold are analysed.
-    held: tuple[list[str], Analysis] | None = None
+    held: tuple[Analysis, npt.NDArray[np.int64]] | None = None
     if previous is not None:
         if previous.key == key:  # a reload that changed no document
             snapshot = previous.index.snapshot()
             if not cache.has_index():  # the cache folder was emptied meanwhile: keep it again
                 cache.save_index(key, documents, *snapshot.to_arrays())
             return served(snapshot)
-        held = _analysis_of(previous.index)
+        if earlier is None:
+            earlier = _places(column(previous.index.documents, "content_hash"), documents)
+        held = previous.index.snapshot().layout.analysis(), earlier
     elif (stored := cache.read_index()) is not None:
         if stored[0].get("key") != key:
-            held = cache.analysis_of(stored)
+            if (hashes_and_analysis := cache.analysis_of(stored)) is not None:
+                hashes, analysis = hashes_and_analysis
+                held = analysis, _places(hashes, documents)
         else:
             try:
                 snapshot = IndexSnapshot.from_arrays(*stored, documents, params)
@@ -229,9 +234,7 @@ def _index(
                 return served(snapshot)
         del stored
     progress.begin("analysing")
-    analysis = _analyse(
-        cache.stats, documents, held=held, earlier=earlier, workers=workers, progress=progress
-    )
+    analysis = _analyse(cache.stats, documents, held=held, workers=workers, progress=progress)
     del held
     progress.begin("indexing")
     index = assemble(documents, analysis, params, ranking, analyzer)
@@ -241,46 +244,37 @@ def _index(
     return index
 
 
-def _analysis_of(index: Index) -> tuple[list[str], Analysis]:
-    """The content hashes of an index's documents and their analysis, which it holds."""
-    hashes = column(index.documents, "content_hash")
-    return hashes, index.snapshot().layout.analysis()
+def _places(hashes: list[str], documents: Sequence[Document]) -> npt.NDArray[np.int64]:
+    """For each document, the place in `hashes` (content hashes) of its text, or -1."""
+    place = {content_hash: at for at, content_hash in enumerate(hashes)}
+    return np.fromiter(
+        (place.get(content_hash, -1) for content_hash in column(documents, "content_hash")),
+        np.int64,
+        len(documents),
+    )
 
 
 def _analyse(
     stats: CacheStats,
     documents: Sequence[Document],
     *,
-    held: tuple[list[str], Analysis] | None = None,
-    earlier: npt.NDArray[np.int64] | None = None,
+    held: tuple[Analysis, npt.NDArray[np.int64]] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Analysis:
-    """The analysis of `documents`, in order: a document whose text `held` (content
-    hashes and their analysis, as an earlier index holds them) has is taken from it,
-    the others are analysed (see `analyse_documents`). `earlier`: where each document
-    is in `held` when known (-1: look for its text)."""
-    sources: list[tuple[Analysis, int] | None] = [None] * len(documents)
-    if held is not None:
-        hashes, analysis = held
-        if earlier is not None:
-            sources = [None if at < 0 else (analysis, at) for at in earlier.tolist()]
-        if None in sources:
-            where = {content_hash: at for at, content_hash in enumerate(hashes)}
-            for position, content_hash in enumerate(column(documents, "content_hash")):
-                if sources[position] is None and (at := where.get(content_hash)) is not None:
-                    sources[position] = (analysis, at)
-    missing = [position for position, source in enumerate(sources) if source is None]
-    if progress is not None and held is not None:
-        reused = np.fromiter((at for _, at in filter(None, sources)), np.int64)
-        sizes = np.diff(held[1].document_sentences)
-        progress.advance(sentences=int(sizes.take(reused).sum()))
-    if missing:
-        fresh = analyse_documents(
-            [documents[p] for p in missing], workers=workers, progress=progress
-        )
-        for at, position in enumerate(missing):
-            sources[position] = (fresh, at)
+    """The analysis of `documents`, in order: `held`, an earlier analysis and, for each
+    document, the place there of its text (-1: none), gives those it has; the others are
+    analysed (see `analyse_documents`)."""
+    if held is None:
+        analysis = analyse_documents(documents, workers=workers, progress=progress)
+        stats.documents_analysed += len(documents)
+        return analysis
+    analysis, where = held
+    missing = np.flatnonzero(where < 0).tolist()
+    if progress is not None:
+        sizes = np.diff(analysis.document_sentences)
+        progress.advance(sentences=int(sizes.take(where[where >= 0]).sum()))
+    fresh = analyse_documents([documents[at] for at in missing], workers=workers, progress=progress)
     stats.documents_analysed += len(missing)
     stats.documents_from_cache += len(documents) - len(missing)
-    return gather([source for source in sources if source is not None])
+    return combine(analysis, where, fresh)
