@@ -16,9 +16,11 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from bot.corpus import DocumentTable, load_corpus
+from bot.corpus import Corpus, DocumentTable, list_corpus, load_corpus
+from bot.corpus.compose import compose_corpus
 from bot.pipeline import LoadedCorpus, load_index
 from bot.settings import Settings
+from bot.store.cache import CorpusCache
 from tests.test_cache import assert_same_index, fresh
 
 LONG_AGO_NS = 1_600_000_000 * 10**9
@@ -84,6 +86,7 @@ def folder_with(changes: list[tuple[str, str, int]], root: Path) -> Path:
         apply(folder, ("write", name, number % len(TEXTS)), 0)
     apply(folder, ("copy", NAMES[6], 2), 0)  # repeats NAMES[2]'s text... as title 0
     apply(folder, ("jsonl", NAMES[0], 1), 0)
+    (folder / "a" / "1.md:9").write_bytes(b"passed over, named as a line of a file is")
     for tick, change in enumerate(changes, start=1):
         apply(folder, change, tick)
     return folder
@@ -162,3 +165,15 @@ def test_a_file_changed_as_the_last_load_ran_is_read_again_at_the_reload(
     assert (reloaded.cache.files_parsed, reloaded.cache.files_from_cache) == (1 + another_came, 1)
     assert_as_from_nothing(reloaded, config)
     assert any("Snow" in sentence.text for sentence in reloaded.index.sentences)
+
+
+def test_a_last_load_that_does_not_name_its_files_is_not_composed_from(tmp_path: Path) -> None:
+    # Its documents cannot be told apart by file: the reload reads the folder instead.
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "one.md").write_text(article(1, 1), encoding="utf-8")
+    loaded = load_corpus(folder, max_article_bytes=LIMIT)
+    unnamed = Corpus(folder, loaded.documents, loaded.skipped, listing=())
+    cache = CorpusCache.open(tmp_path / "cache", folder, LIMIT)
+    listed = list_corpus(folder)
+    assert compose_corpus(unnamed, 0, listed, max_article_bytes=LIMIT, cache=cache) is None

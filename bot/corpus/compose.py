@@ -118,8 +118,10 @@ def _before(previous: Corpus) -> _Before | None:
 
     def file_of(path: str) -> int:
         # A text file's documents and skips name it; a JSON Lines file's, it and a line.
-        at = number.get(path)
-        return number.get(path.rpartition(":")[0], -1) if at is None else at
+        if (at := number.get(path)) is not None:
+            return at
+        file, _, line = path.rpartition(":")
+        return number.get(file, -1) if line.isdigit() else -1
 
     sources = column(previous.documents, "source")
     owners = np.fromiter(map(file_of, sources), np.int64, len(sources))
@@ -127,8 +129,11 @@ def _before(previous: Corpus) -> _Before | None:
         return None  # a document of no file listed, or out of order
     skips: dict[int, list[SkippedFile]] = {}
     repeating: set[str] = set()
+    passed_over = {item for item in previous.listing if isinstance(item, SkippedFile)}
     for skip in previous.skipped:
-        if (owner := file_of(skip.path)) >= 0:  # else passed over at listing: listed anew
+        if skip in passed_over:  # at listing: listed anew
+            continue
+        if (owner := file_of(skip.path)) >= 0:
             skips.setdefault(owner, []).append(skip)
             if skip.reason.startswith(DUPLICATE):
                 repeating.add(files[owner].relative)
