@@ -17,7 +17,7 @@ import numpy.typing as npt
 from bot.corpus.document import Corpus, Document, FileStamp, SkippedFile
 from bot.corpus.files import FoundFile
 from bot.corpus.loader import DUPLICATE, FileCache, Listed, duplicate, read_files
-from bot.corpus.table import DocumentTable, column, encode_documents, join_documents
+from bot.corpus.table import DocumentTable, column, encode_documents, join_documents, runs
 from bot.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -256,21 +256,10 @@ def _documents(
     if not isinstance(documents, DocumentTable):
         fresh = iter(read)
         return tuple(next(fresh) if at < 0 else documents[at] for at in earlier.tolist())
-    # Runs: of consecutive places in `documents`, or of documents read.
-    taken_whole = earlier >= 0
-    breaks = np.flatnonzero(
-        (taken_whole[1:] != taken_whole[:-1])
-        | (taken_whole[1:] & (earlier[1:] != earlier[:-1] + 1))
-    )
-    starts = [0, *(breaks + 1).tolist()]
-    stops = [*(breaks + 1).tolist(), len(earlier)]
     parts: list[dict[str, Any]] = []
     taken = 0
-    for start, stop in zip(starts, stops, strict=True):
-        if start == stop:
-            continue
-        first = int(earlier[start])
-        if first < 0:
+    for start, stop in runs(earlier):
+        if (first := int(earlier[start])) < 0:
             parts.append(encode_documents(read[taken : taken + stop - start]))
             taken += stop - start
         else:

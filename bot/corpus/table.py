@@ -214,6 +214,21 @@ def join_documents(parts: Sequence[Arrays]) -> Arrays:
     }
 
 
+def runs(places: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+    """`places` (each item's place in an earlier sequence, or -1 for an item new since)
+    cut into runs, as (start, stop): of consecutive places, or of new items. A reload
+    copies each run of the last load's documents, or of their analysis, whole."""
+    new = places < 0
+    cuts = (
+        np.flatnonzero((new[1:] != new[:-1]) | (~new[1:] & (places[1:] != places[:-1] + 1))) + 1
+    ).tolist()
+    return [
+        (start, stop)
+        for start, stop in zip([0, *cuts], [*cuts, len(places)], strict=True)
+        if start < stop
+    ]
+
+
 def column(documents: Sequence[Document], name: str) -> list[str]:
     """Field `name` ("id", "title", "source", "content_hash") of every document: from the
     arrays when they are a `DocumentTable`, without making a `Document` each."""

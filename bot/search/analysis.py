@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from bot.corpus.table import runs
 from bot.progress import Progress
 from bot.search.analyzer import WORD, Analyzer, default_analyzer, normalize
 from bot.workers import available_cores, mapped
@@ -323,22 +324,13 @@ def combine(held: Analysis, where: Int64Array, fresh: Analysis) -> Analysis:
     where `where[i]` is -1, from `fresh`, in order: as a reload puts together the last
     index's analysis and that of the documents it lacks. Runs of consecutive documents
     of one analysis are taken out together."""
-    from_fresh = where < 0
-    breaks = np.flatnonzero(
-        (from_fresh[1:] != from_fresh[:-1]) | (~from_fresh[1:] & (where[1:] != where[:-1] + 1))
-    )
-    starts = [0, *(breaks + 1).tolist()]
-    stops = [*(breaks + 1).tolist(), len(where)]
     parts = []
     taken = 0
-    for start, stop in zip(starts, stops, strict=True):
-        if start == stop:
-            continue
-        if from_fresh[start]:
+    for start, stop in runs(where):
+        if (first := int(where[start])) < 0:
             parts.append(_slice(fresh, taken, taken + stop - start))
             taken += stop - start
         else:
-            first = int(where[start])
             parts.append(_slice(held, first, first + stop - start))
     if taken != fresh.documents:
         raise ValueError("the fresh analysis is not of the documents missing")
