@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 METADATA_KEYS = ("publisher", "author", "url", "published")
 # Parsed files are cached under this number (see bot.store.cache): bump it whenever reading or
@@ -60,10 +61,10 @@ class SkippedFile:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class FileStamp:
+class FileStamp(NamedTuple):
     """A file as listing the corpus folder found it: the same stamp, the same file (as
-    far as a load trusts without reading it; see bot.store.cache)."""
+    far as a load trusts without reading it; see bot.store.cache). A named tuple: a
+    reload lists every file of the corpus again, and makes one of these each."""
 
     relative: str
     size: int
