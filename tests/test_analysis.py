@@ -25,7 +25,6 @@ from bot.search.analysis import (
     combine,
     merge,
     paragraph_terms,
-    select,
 )
 from bot.search.analyzer import default_analyzer, normalize, terms
 from bot.search.index import build_index, split_document
@@ -110,7 +109,7 @@ def test_the_index_does_not_depend_on_the_number_of_workers(documents: list[Docu
     ),
     st.data(),
 )
-def test_merge_and_select_keep_every_sentences_terms(
+def test_merge_and_combine_keep_every_sentences_terms(
     paragraph_lists: list[list[str]], data: st.DataObject
 ) -> None:
     cut = data.draw(st.integers(0, len(paragraph_lists)))
@@ -118,9 +117,10 @@ def test_merge_and_select_keep_every_sentences_terms(
     parts = merge([analyse(paragraph_lists[:cut]), analyse(paragraph_lists[cut:])])
     assert_identical(parts, whole)
     chosen = data.draw(st.lists(st.integers(0, len(paragraph_lists) - 1), unique=True))
-    picked = select(whole, chosen)
-    assert term_lists(picked) == term_lists(merge([analyse([paragraph_lists[d] for d in chosen])]))
-    assert_identical(merge([picked]), merge([analyse([paragraph_lists[d] for d in chosen])]))
+    picked = combine(whole, np.array(chosen, dtype=np.int64), merge([analyse([])]))
+    alone = merge([analyse([paragraph_lists[d] for d in chosen])])
+    assert term_lists(picked) == term_lists(alone)
+    assert_identical(picked, alone)
 
 
 @settings(max_examples=50, deadline=None)

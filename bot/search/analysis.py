@@ -203,7 +203,7 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
         document_base += part.documents
     merged = _concatenate(tokens, np.int32)
     del tokens
-    # Terms of documents left out (see `select`) are dropped: every term is used.
+    # Terms of documents left out (see `combine`) are dropped: every term is used.
     used = np.bincount(merged, minlength=len(vocabulary)) > 0
     if not used.all():
         merged = (np.cumsum(used, dtype=np.int32) - 1).take(merged)
@@ -264,45 +264,9 @@ def _concatenate(arrays: Sequence[npt.NDArray[np.int32]], dtype: type[np.int32])
     return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype=dtype)
 
 
-def _ranges(starts: Int64Array, ends: Int64Array) -> Int64Array:
-    """All of start..end-1 for each pair, in order."""
-    counts = ends - starts
-    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return offsets + np.arange(int(counts.sum()), dtype=np.int64)
-
-
-def select(analysis: Analysis, documents: Sequence[int]) -> Analysis:
-    """The analysis of some of its documents, in the order given. It keeps the whole
-    vocabulary (the same tuple): `merge` drops the terms no document uses, in one pass
-    for all parts instead of a sort for each."""
-    if list(documents) == list(range(analysis.documents)):
-        return analysis
-    chosen = np.asarray(documents, dtype=np.int64)
-    if len(chosen) and (np.diff(chosen) == 1).all():  # a run: slices, no index arrays
-        return _slice(analysis, int(chosen[0]), int(chosen[-1]) + 1)
-    first, last = analysis.document_sentences[chosen], analysis.document_sentences[chosen + 1]
-    sentences = _ranges(first, last)
-    token_first = analysis.sentence_tokens[sentences]
-    token_last = analysis.sentence_tokens[sentences + 1]
-    tokens = analysis.tokens[_ranges(token_first, token_last)]
-    position = {int(d): i for i, d in enumerate(chosen)}
-    normalized = tuple(
-        (position[d], p, text) for d, p, text in analysis.normalized if d in position
-    )
-    return Analysis(
-        vocabulary=analysis.vocabulary,
-        tokens=tokens,
-        sentence_tokens=np.concatenate([[0], np.cumsum(token_last - token_first)]).astype(np.int64),
-        paragraph=analysis.paragraph[sentences],
-        start=analysis.start[sentences],
-        end=analysis.end[sentences],
-        document_sentences=np.concatenate([[0], np.cumsum(last - first)]).astype(np.int64),
-        normalized=tuple(sorted(normalized)),
-    )
-
-
 def _slice(analysis: Analysis, begin: int, end: int) -> Analysis:
-    """Documents begin..end-1 of an analysis (see `select`)."""
+    """Documents begin..end-1 of an analysis; it keeps the whole vocabulary (the same
+    tuple): `merge` drops the terms no document uses, in one pass for all parts."""
     first, last = (int(n) for n in analysis.document_sentences[[begin, end]])
     token_first, token_last = (int(n) for n in analysis.sentence_tokens[[first, last]])
     return Analysis(
