@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from bot.search.params import BM25Params, guarded_idf
+from bot.search.postings import Postings
 from bot.search.select import Backend, default_backend, kernel_top, top
 from tests.search_helpers import BACKENDS, all_scores, build_postings, reference_scores
 
@@ -106,3 +107,58 @@ def test_idf_is_rank_bm25s_with_the_guard(corpus: list[list[str]], epsilon: floa
 def test_frequencies_are_stored_in_the_smallest_type() -> None:
     assert build_postings([["a", "b"], ["a"]], BM25Params()).frequencies.dtype == np.uint8
     assert build_postings([["a"] * 300], BM25Params()).frequencies.dtype == np.uint16
+
+
+def assert_same_postings(actual: Postings, expected: Postings) -> None:
+    assert dict(actual.vocabulary.items()) == dict(expected.vocabulary.items())  # type: ignore[attr-defined]
+    for name in ("indptr", "units", "frequencies", "lengths", "idf", "impact"):
+        ours, theirs = getattr(actual, name), getattr(expected, name)
+        assert ours.dtype == theirs.dtype, name
+        np.testing.assert_array_equal(ours, theirs, err_msg=name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(corpus=CORPORA, cuts=st.lists(st.booleans(), min_size=40, max_size=40), params=PARAMS)
+def test_paragraph_postings_made_from_sentence_postings_equal_those_made_from_terms(
+    corpus: list[list[str]], cuts: list[bool], params: BM25Params
+) -> None:
+    # Each sentence after the first starts a paragraph where its cut says so.
+    group_of = np.cumsum([False, *cuts[: len(corpus) - 1]]).astype(np.int32)
+    paragraphs: list[list[str]] = [[] for _ in range(int(group_of[-1]) + 1)]
+    for sentence, group in zip(corpus, group_of.tolist(), strict=True):
+        paragraphs[group].extend(sentence)
+
+    grouped = build_postings(corpus, params).grouped(group_of, params)
+
+    assert_same_postings(grouped, build_postings(paragraphs, params))
+    query = sorted({term for paragraph in paragraphs for term in paragraph})[:3]
+    np.testing.assert_allclose(
+        all_scores(grouped, query), reference_scores(paragraphs, query, params), atol=1e-9
+    )
+
+
+def test_paragraph_postings_of_an_index_built_in_many_chunks() -> None:
+    # Enough postings that the build takes whole terms a chunk at a time, with counts
+    # that need more than a byte once sentences are merged.
+    rng = np.random.default_rng(7)
+    sentences = 200_000
+    owners = np.sort(rng.integers(0, sentences, size=1_200_000)).astype(np.int32)
+    owners[:sentences] = np.arange(sentences, dtype=np.int32)  # every sentence has a term
+    owners.sort()
+    tokens = (rng.zipf(1.3, size=len(owners)) % 3000).astype(np.int32)
+    tokens[owners < 400] = 0  # one frequent term, many times in the first paragraphs
+    tokens[-3000:] = np.arange(3000, dtype=np.int32)  # every term occurs
+    vocabulary = {f"t{term:04d}": term for term in range(3000)}
+    starts = rng.random(sentences) < 0.3  # the sentences that start a paragraph
+    starts[:400] = False
+    group_of = np.cumsum(starts).astype(np.int32)
+    params = BM25Params()
+
+    sentence_postings = Postings.from_tokens(tokens, owners, sentences, vocabulary, params)
+    grouped = sentence_postings.grouped(group_of, params)
+
+    expected = Postings.from_tokens(
+        tokens, group_of.take(owners), int(group_of[-1]) + 1, vocabulary, params
+    )
+    assert grouped.frequencies.dtype == np.uint16
+    assert_same_postings(grouped, expected)

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus import CorpusError, Document, column
+from bot.memory import release_free_memory
 from bot.search.analysis import Analysis, analyse_documents
 from bot.search.analyzer import Analyzer, default_analyzer
 from bot.search.params import BM25Params
@@ -341,14 +342,13 @@ def assemble(
     sentence_bm25 = Postings.from_tokens(
         analysis.tokens, owner, len(searchable), vocabulary, params
     )
+    del owner
+    release_free_memory()  # the sort's temporaries, before the paragraphs' postings
     paragraphs = int(paragraph_of[-1]) + 1
     if paragraphs == len(searchable):  # one searchable sentence a paragraph: the same index
         paragraph_bm25 = sentence_bm25
     else:
-        owner = paragraph_of.take(owner)  # by token: its paragraph (its sentence's let go)
-        paragraph_bm25 = Postings.from_tokens(
-            analysis.tokens, owner, paragraphs, vocabulary, params
-        )
+        paragraph_bm25 = sentence_bm25.grouped(paragraph_of, params)
     layout = Layout(
         document_sentences=analysis.document_sentences,
         paragraph=analysis.paragraph,

@@ -10,6 +10,7 @@ operations, see `Postings.from_postings`).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +33,13 @@ def _count_dtype(largest: int) -> type[np.unsignedinteger[Any]]:
         if largest <= np.iinfo(dtype).max:
             return dtype
     return np.uint64
+
+
+def _term_chunks(indptr: IntArray) -> Iterator[tuple[int, int]]:
+    """Ranges of whole terms [first, last) of about `_BUILD_CHUNK` postings each, which
+    a build takes at a time: its temporaries stay small and in the processor's cache."""
+    cuts = np.searchsorted(indptr, np.arange(0, int(indptr[-1]), _BUILD_CHUNK), "right") - 1
+    return itertools.pairwise([*np.unique(cuts).tolist(), len(indptr) - 1])
 
 
 class TermIds(Protocol):
@@ -86,9 +94,7 @@ class Postings:
             1 - params.b + params.b * lengths.astype(np.float64) / average_length
         )
         impact = np.empty(len(units), dtype=np.float64)
-        # In chunks of whole terms: the temporaries stay in cache.
-        cuts = np.searchsorted(indptr, np.arange(0, len(units), _BUILD_CHUNK), "right") - 1
-        for first, last in itertools.pairwise([*np.unique(cuts).tolist(), len(idf)]):
+        for first, last in _term_chunks(indptr):
             start, end = int(indptr[first]), int(indptr[last])
             tf = frequencies[start:end].astype(np.float64)
             denominator = tf + length_norm.take(units[start:end].astype(np.intp))
@@ -150,14 +156,65 @@ class Postings:
         counts[-1] = count - starts[-1]
         indptr = np.searchsorted(starts, by_term)
         del starts
+        counts = counts.astype(_count_dtype(int(counts.max())), copy=False)
         return cls.from_postings(
             vocabulary,
             indptr,
             posting_units,
-            counts.astype(_count_dtype(int(counts.max()))),
+            counts,
             lengths=np.bincount(owners, minlength=size).astype(np.int32),
             params=params,
         )
+
+    def grouped(self, group_of: npt.NDArray[np.int32], params: BM25Params) -> Postings:
+        """The index of groups of these units (paragraphs of sentences): `group_of` gives
+        each unit's group, never decreasing, every group from 0 up holding a unit.
+
+        The same index as `from_tokens` over the groups' tokens, made from the postings
+        instead: a term's units are in order, so a group's are neighbours, and merging
+        them needs no sort and no array the size of the tokens.
+        """
+        firsts = np.flatnonzero(np.diff(group_of, prepend=-1))  # each group's first unit
+        lengths = np.add.reduceat(self.lengths, firsts, dtype=np.int64).astype(np.int32)
+        del firsts
+        # Two passes over chunks of whole terms: the first counts each term's groups, so
+        # that the second writes into arrays of their final size (no parts to join).
+        chunks = list(_term_chunks(self.indptr))
+        indptr = np.zeros(len(self.indptr), dtype=np.int64)
+        for first, last in chunks:
+            at, term_starts = self._group_starts(group_of, first, last)
+            indptr[first + 1 : last + 1] = np.diff(np.searchsorted(at, term_starts))
+        np.cumsum(indptr, out=indptr)
+        units = np.empty(int(indptr[-1]), dtype=np.int32)
+        frequencies: CountArray = np.empty(len(units), dtype=np.uint8)
+        for first, last in chunks:
+            at, _ = self._group_starts(group_of, first, last)
+            start, end = int(self.indptr[first]), int(self.indptr[last])
+            into, until = int(indptr[first]), int(indptr[last])
+            group_of.take(self.units[start:end].take(at), out=units[into:until])
+            counts = np.add.reduceat(self.frequencies[start:end], at, dtype=np.uint32)
+            largest = int(counts.max())
+            if largest > np.iinfo(frequencies.dtype).max:  # rare: a term many times over
+                frequencies = frequencies.astype(_count_dtype(largest))
+            frequencies[into:until] = counts
+        return Postings.from_postings(
+            self.vocabulary, indptr, units, frequencies, lengths=lengths, params=params
+        )
+
+    def _group_starts(
+        self, group_of: npt.NDArray[np.int32], first: int, last: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+        """For terms [first, last): where in their postings a group's run starts (each
+        term's first posting starts one), and where each term's postings start and the
+        last ends, both counted from their first posting."""
+        start, end = int(self.indptr[first]), int(self.indptr[last])
+        group = group_of.take(self.units[start:end])
+        new = np.empty(end - start, dtype=bool)
+        new[0] = True
+        np.not_equal(group[1:], group[:-1], out=new[1:])
+        term_starts = self.indptr[first : last + 1] - start
+        new[term_starts[:-1]] = True
+        return np.flatnonzero(new), term_starts
 
     @property
     def size(self) -> int:

@@ -24,6 +24,7 @@ from bot.corpus import (
     load_corpus,
 )
 from bot.corpus.compose import compose_corpus
+from bot.memory import release_free_memory
 from bot.progress import Progress
 from bot.search.analysis import Analysis, analyse_documents, combine
 from bot.search.analyzer import default_analyzer
@@ -236,9 +237,11 @@ def _index(
     progress.begin("analysing")
     analysis = _analyse(cache.stats, documents, held=held, workers=workers, progress=progress)
     del held
+    release_free_memory()  # what the analysis let go, before the postings are built
     progress.begin("indexing")
     index = assemble(documents, analysis, params, ranking, analyzer)
     del analysis  # what the index does not hold of it goes before the documents are encoded
+    release_free_memory()
     progress.begin("saving the index")
     cache.save_index(key, documents, *index.snapshot().to_arrays())
     return index
