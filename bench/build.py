@@ -814,21 +814,19 @@ def targets(results: dict[str, dict[str, Any]], news_label: str, news_sentences:
         verdict = "not judged: the build failed"
     print(f"  BBC cold build / tantivy {ratio:.2f}x (<= {TARGET_TANTIVY_RATIO:g}x): {verdict}")
     news = results[news_label]
+
+    def news_verdict(met: bool) -> str:
+        if news["failed"]:
+            return "not judged: the build failed"
+        if news_sentences < TARGET_SENTENCES:
+            return f"not judged: the target is at {TARGET_SENTENCES:,} sentences"
+        return "met" if met else "NOT met"
+
     seconds = news["cold_s"]
-    if news["failed"]:
-        verdict = "not judged: the build failed"
-    elif news_sentences >= TARGET_SENTENCES:
-        verdict = "met" if seconds <= TARGET_NEWS_SECONDS else "NOT met"
-    else:
-        verdict = f"not judged: the target is at {TARGET_SENTENCES:,} sentences"
+    verdict = news_verdict(seconds <= TARGET_NEWS_SECONDS)
     print(f"  {news_label} cold build {seconds:.2f} s (<= {TARGET_NEWS_SECONDS:g} s): {verdict}")
     ratio = news["cold_mb"] / news["served_mb"]
-    if news["failed"]:
-        verdict = "not judged: the build failed"
-    elif news_sentences >= TARGET_SENTENCES:
-        verdict = "met" if ratio <= TARGET_PEAK_RATIO else "NOT met"
-    else:
-        verdict = f"not judged: the target is at {TARGET_SENTENCES:,} sentences"
+    verdict = news_verdict(ratio <= TARGET_PEAK_RATIO)
     print(
         f"  {news_label} cold peak / the served index's {ratio:.2f} (<= {TARGET_PEAK_RATIO:g}): "
         f"{verdict}"
