@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from bot.collection import collection_paused
 from bot.corpus import (
     Corpus,
     CorpusError,
@@ -83,7 +84,29 @@ class CorpusStore:
         found it is served from the stored index alone, documents included.
         `workers`: processes that read and analyse (None decides from the amount of work).
         """
-        progress = progress or Progress()
+        # A load makes a great many objects and no cycle worth collecting: the cycle
+        # collector would scan every object alive again and again as they pile up (a
+        # reload of a large corpus ran several full passes). It runs again after.
+        with collection_paused():
+            return self._load(
+                max_article_bytes=max_article_bytes,
+                params=params,
+                ranking=ranking,
+                workers=workers,
+                progress=progress or Progress(),
+                previous=previous,
+            )
+
+    def _load(
+        self,
+        *,
+        max_article_bytes: int,
+        params: BM25Params,
+        ranking: Ranking,
+        workers: int | None,
+        progress: Progress,
+        previous: StoredCorpus | None,
+    ) -> StoredCorpus:
         cache = CorpusCache.open(self.cache_dir, self.corpus_dir, max_article_bytes)
         if previous is not None and previous.max_article_bytes != max_article_bytes:
             previous = None  # its files were read with another limit
