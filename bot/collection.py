@@ -1,6 +1,7 @@
 """Python's cycle collector, paused while a load makes a great many objects that form no
-cycle (listing a folder of many files makes several objects a file): the collector would
-otherwise scan them, and every object alive, again and again as they pile up."""
+cycle (several a file listed, read and kept; `bot.store.corpus_store.CorpusStore.load`
+pauses it for the whole load): the collector would otherwise scan them, and every
+object alive, again and again as they pile up."""
 
 from __future__ import annotations
 

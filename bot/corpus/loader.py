@@ -13,7 +13,6 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from bot.collection import collection_paused
 from bot.corpus.document import (
     Corpus,
     CorpusError,
@@ -188,14 +187,13 @@ def list_corpus(folder: Path) -> Listed:
     def path_of(item: FoundFile | SkippedFile) -> str:
         return item.path if isinstance(item, SkippedFile) else item.relative
 
-    with collection_paused():  # several objects a file, and no cycle
-        found = sorted(candidate_files(folder, resolved_root), key=path_of)
-        listing = tuple(
-            item
-            if isinstance(item, SkippedFile)
-            else FileStamp(item.relative, item.status.st_size, item.status.st_mtime_ns)
-            for item in found
-        )
+    found = sorted(candidate_files(folder, resolved_root), key=path_of)
+    listing = tuple(
+        item
+        if isinstance(item, SkippedFile)
+        else FileStamp(item.relative, item.status.st_size, item.status.st_mtime_ns)
+        for item in found
+    )
     return Listed(found, listing)
 
 
