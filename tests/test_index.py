@@ -336,6 +336,7 @@ def test_a_stored_vocabulary_finds_each_term_and_no_other(terms: set[str]) -> No
     vocabulary = sorted(terms)
     stored = Terms(encode_vocabulary(vocabulary))
     assert list(stored) == vocabulary and len(stored) == len(vocabulary)
+    assert [stored[at] for at in range(len(stored))] == vocabulary
     assert [stored.get(term) for term in vocabulary] == list(range(len(vocabulary)))
     for other in ("", "\x00", "zzzz", *(term + "x" for term in vocabulary)):
         if other not in terms:

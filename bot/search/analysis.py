@@ -14,7 +14,7 @@ vocabulary is sorted, so term ids do not depend on how the work was cut).
 from __future__ import annotations
 
 import bisect
-import heapq
+import dataclasses
 import itertools
 import logging
 import operator
@@ -184,33 +184,37 @@ def _paragraph_terms(analyzer: Analyzer) -> AddTerms:
 
 def merge(parts: Sequence[Analysis]) -> Analysis:
     """The parts one after the other, with one sorted vocabulary of the terms they use."""
+    return _drop_unused(_joined(parts))
+
+
+def _joined(parts: Sequence[Analysis]) -> Analysis:
+    """The parts one after the other, with one sorted vocabulary of every term of their
+    vocabularies (used or not)."""
     # Parts taken from one analysis share its vocabulary: each distinct one is mapped once.
     vocabularies = {id(part.vocabulary): part.vocabulary for part in parts}
     vocabulary, mappings = _united(vocabularies)
-    tokens = []
+    token_ends = np.cumsum([len(part.tokens) for part in parts], dtype=np.int64)
+    tokens = np.empty(int(token_ends[-1]) if parts else 0, dtype=np.int32)
     sentence_tokens = [np.zeros(1, dtype=np.int64)]
     document_sentences = [np.zeros(1, dtype=np.int64)]
     normalized: list[tuple[int, int, str]] = []
     token_base = sentence_base = document_base = 0
-    for part in parts:
-        mapping = mappings[id(part.vocabulary)]
-        tokens.append(part.tokens if mapping is None else mapping.take(part.tokens))
+    for part, token_end in zip(parts, token_ends.tolist(), strict=True):
+        # Written in place: the tokens of a large corpus are copied once, not twice.
+        into = tokens[token_base:token_end]
+        if (mapping := mappings[id(part.vocabulary)]) is None:
+            into[:] = part.tokens
+        else:  # "clip" writes straight into `into` (the ids are in range by construction)
+            mapping.take(part.tokens, out=into, mode="clip")
         sentence_tokens.append(part.sentence_tokens[1:] + token_base)
         document_sentences.append(part.document_sentences[1:] + sentence_base)
         normalized.extend((d + document_base, p, text) for d, p, text in part.normalized)
-        token_base += len(part.tokens)
+        token_base = token_end
         sentence_base += part.sentences
         document_base += part.documents
-    merged = _concatenate(tokens, np.int32)
-    del tokens
-    # Terms of documents left out (see `combine`) are dropped: every term is used.
-    used = np.bincount(merged, minlength=len(vocabulary)) > 0
-    if not used.all():
-        merged = (np.cumsum(used, dtype=np.int32) - 1).take(merged)
-        vocabulary = [term for term, kept in zip(vocabulary, used.tolist(), strict=True) if kept]
     return Analysis(
         vocabulary=tuple(vocabulary),
-        tokens=merged,
+        tokens=tokens,
         sentence_tokens=np.concatenate(sentence_tokens),
         paragraph=_concatenate([part.paragraph for part in parts], np.int32),
         start=_concatenate([part.start for part in parts], np.int32),
@@ -218,6 +222,17 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
         document_sentences=np.concatenate(document_sentences),
         normalized=tuple(normalized),
     )
+
+
+def _drop_unused(analysis: Analysis) -> Analysis:
+    """`analysis` without the terms no sentence uses; the ids above one dropped move down."""
+    used = np.zeros(len(analysis.vocabulary), dtype=bool)
+    used[analysis.tokens] = True
+    if used.all():
+        return analysis
+    kept = [term for term, keep in zip(analysis.vocabulary, used.tolist(), strict=True) if keep]
+    tokens = (np.cumsum(used, dtype=np.int32) - 1).take(analysis.tokens)
+    return dataclasses.replace(analysis, vocabulary=tuple(kept), tokens=tokens)
 
 
 def _united(
@@ -239,7 +254,7 @@ def _united(
         extra.difference_update(known)
         if extra:
             added = sorted(extra)
-            vocabulary: Sequence[str] = list(heapq.merge(base, added))
+            vocabulary: Sequence[str] = sorted([*base, *added])  # two sorted runs: one merge
             # A term of `base` moves up by the terms added before it.
             before = np.array([bisect.bisect_left(base, term) for term in added], dtype=np.int64)
             ids = np.arange(len(base), dtype=np.int64)
@@ -298,7 +313,26 @@ def combine(held: Analysis, where: Int64Array, fresh: Analysis) -> Analysis:
             parts.append(_slice(held, first, first + stop - start))
     if taken != fresh.documents:
         raise ValueError("the fresh analysis is not of the documents missing")
-    return merge(parts)
+    joined = _joined(parts)
+    # Every term of `held` is used by its documents (it is a merge's): only terms of the
+    # documents left out that `fresh` does not use may be unused now. Usually there are
+    # none, and the tokens are not looked through again.
+    left_out = np.ones(held.documents, dtype=bool)
+    left_out[where[where >= 0]] = False
+    gone = {held.vocabulary[t] for t in _terms_of(held, np.flatnonzero(left_out)).tolist()}
+    if gone and gone - {fresh.vocabulary[t] for t in np.unique(fresh.tokens).tolist()}:
+        return _drop_unused(joined)
+    return joined
+
+
+def _terms_of(analysis: Analysis, documents: Int64Array) -> Int64Array:
+    """The ids of the terms documents `documents` of `analysis` use, sorted."""
+    firsts = analysis.document_sentences.take(documents)
+    lasts = analysis.document_sentences.take(documents + 1)
+    starts = analysis.sentence_tokens.take(firsts)
+    stops = analysis.sentence_tokens.take(lasts)
+    pieces = [analysis.tokens[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+    return np.unique(np.concatenate([np.zeros(0, np.int32), *pieces])).astype(np.int64)
 
 
 def analyse_documents(

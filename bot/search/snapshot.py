@@ -7,7 +7,7 @@ parameters decide (the scores are worked out again from the counts when restored
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -58,6 +58,11 @@ class Terms(Sequence[str]):
 
     def __len__(self) -> int:
         return len(self._ends)
+
+    def __iter__(self) -> Iterator[str]:
+        # Decoded at once: a reload takes the whole vocabulary, and a term at a time
+        # costs a decode and a Python call for each.
+        return iter(str(self._text, "utf-8").split("\n") if len(self) else ())
 
     @overload
     def __getitem__(self, at: int) -> str: ...
