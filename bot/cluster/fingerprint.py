@@ -22,9 +22,7 @@ def folder_fingerprint(corpus_dir: Path) -> str:
     except (OSError, RuntimeError):
         resolved = corpus_dir.absolute()
     found = [item for item in candidate_files(corpus_dir, resolved) if isinstance(item, FoundFile)]
-    return _fingerprint(
-        (item.relative, item.status.st_size, item.status.st_mtime_ns) for item in found
-    )
+    return _fingerprint((item.relative, item.size, item.mtime_ns) for item in found)
 
 
 def corpus_fingerprint(loaded: LoadedCorpus) -> str:

@@ -9,9 +9,8 @@ import os
 import stat
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from bot.corpus.document import Skip, SkippedFile
 
@@ -82,14 +81,15 @@ def _folder_problem(path: Path, name: str, resolved_root: Path) -> str | None:
     return problem
 
 
-@dataclass(frozen=True, slots=True)
-class FoundFile:
+class FoundFile(NamedTuple):
     """A file to read: where it is, its path relative to the corpus folder (with "/"),
-    and its status (size, modification time) when it was listed."""
+    and its size and modification time when it was listed. A named tuple: a reload lists
+    every file of the corpus again, and makes one of these each."""
 
     path: str
     relative: str
-    status: os.stat_result
+    size: int
+    mtime_ns: int
 
     @property
     def suffix(self) -> str:
@@ -159,12 +159,31 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[FoundFile | Ski
             if name.startswith("."):
                 continue
             file_path = inside + name
-            status = _file_status(file_path, name, resolved_root)
-            if isinstance(status, str):
-                yield SkippedFile(printable(prefix + name), status)
+            if _plain(name):  # the usual case, in as few steps as can be
+                try:
+                    status = os.lstat(file_path)
+                except OSError:
+                    pass  # said below
+                else:
+                    if stat.S_ISREG(status.st_mode):
+                        yield FoundFile(
+                            file_path, prefix + name, status.st_size, status.st_mtime_ns
+                        )
+                        continue
+            looked = _file_status(file_path, name, resolved_root)
+            if isinstance(looked, str):
+                yield SkippedFile(printable(prefix + name), looked)
             else:
-                yield FoundFile(file_path, prefix + name, status)
+                yield FoundFile(file_path, prefix + name, looked.st_size, looked.st_mtime_ns)
     yield from unlisted
+
+
+def _plain(name: str) -> bool:
+    """Whether a file name is printable ASCII with a suffix read (`_file_status` says the
+    same of it, and why not of another)."""
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if dot > 0 else ""
+    return suffix in SUPPORTED_SUFFIXES and name.isascii() and name.isprintable()
 
 
 def _over_limit(size: int, max_article_bytes: int) -> Skip:

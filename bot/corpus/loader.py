@@ -143,9 +143,7 @@ def read_files(
                 results_of[relative] = cached
             else:
                 known = cache.known_digest(relative) if cache is not None else None
-                to_read.append(
-                    _ToRead(item.path, relative, item.suffix, item.status.st_size, known)
-                )
+                to_read.append(_ToRead(item.path, relative, item.suffix, item.size, known))
     read = _read_text_files(to_read, max_article_bytes, workers)
     for item in found:
         if isinstance(item, SkippedFile):
@@ -191,7 +189,7 @@ def list_corpus(folder: Path) -> Listed:
     listing = tuple(
         item
         if isinstance(item, SkippedFile)
-        else FileStamp(item.relative, item.status.st_size, item.status.st_mtime_ns)
+        else FileStamp(item.relative, item.size, item.mtime_ns)
         for item in found
     )
     return Listed(found, listing)
@@ -201,10 +199,9 @@ def _unchanged(
     found: FoundFile, max_article_bytes: int, cache: FileCache | None
 ) -> list[Document | SkippedFile] | None:
     """What a file holding one article gave before, when size and time show it unchanged."""
-    size = found.status.st_size
-    if cache is None or size > max_article_bytes:
+    if cache is None or found.size > max_article_bytes:
         return None
-    return cache.unchanged(found.relative, size, found.status.st_mtime_ns)
+    return cache.unchanged(found.relative, found.size, found.mtime_ns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +283,7 @@ def _load_jsonl_file(
     """What a JSON Lines file holds, from the cache when it is unchanged."""
     relative = found.relative
     if cache is not None:
-        results = cache.unchanged(relative, found.status.st_size, found.status.st_mtime_ns)
+        results = cache.unchanged(relative, found.size, found.mtime_ns)
         if results is not None:
             return results
     try:
