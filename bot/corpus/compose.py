@@ -6,6 +6,7 @@ after a few files changed should cost little more than listing its folder."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ class _Before:
     documents: Sequence[Document]
     files: list[FileStamp]
     """Its files, in listing order."""
+    relatives: list[str]
+    """Their paths."""
     number: dict[str, int]
     """A file's place in `files`, by path."""
     file_of: Int64Array
@@ -82,10 +85,9 @@ def compose_corpus(
     before = _before(previous)
     if before is None:
         return None
-    place: dict[str, int] = {}  # a file's place in listed.found
-    for at, item in enumerate(listed.found):
-        if isinstance(item, FoundFile):
-            place[item.relative] = at
+    files = [item for item in listed.found if isinstance(item, FoundFile)]
+    found_at = [at for at, item in enumerate(listed.found) if isinstance(item, FoundFile)]
+    place = dict(zip(map(_relative, files), found_at, strict=True))  # in listed.found
     to_read = _changed(before, listed, read_from_ns - TRUST_MARGIN_NS)
     fresh = _read_changed(
         to_read,
@@ -99,11 +101,11 @@ def compose_corpus(
     cache.finish(before.number.keys() - place.keys())
 
     # Where each file of the last load is now (-1: gone, or read again).
-    now = np.fromiter(
-        (-1 if f.relative in fresh else place.get(f.relative, -1) for f in before.files),
-        np.int64,
-        len(before.files),
-    )
+    if before.relatives == list(map(_relative, files)):  # the same files: no lookups
+        now = np.array(found_at, dtype=np.int64)
+    else:
+        now = np.fromiter(map(place.get, before.relatives, itertools.repeat(-1)), np.int64)
+    now[[before.number[path] for path in fresh if path in before.number]] = -1
     documents, earlier, skipped = _in_order(listed, place, before, fresh, now)
     progress.advance(files=len(place), articles=len(earlier))
     for problem in skipped:
@@ -112,9 +114,14 @@ def compose_corpus(
     return Composed(corpus, earlier, int((now >= 0).sum()))
 
 
+def _relative(file: FoundFile | FileStamp) -> str:
+    return file.relative
+
+
 def _before(previous: Corpus) -> _Before | None:
     files = [item for item in previous.listing if isinstance(item, FileStamp)]
-    number = {file.relative: at for at, file in enumerate(files)}
+    relatives = list(map(_relative, files))
+    number = dict(zip(relatives, range(len(files)), strict=True))
 
     def file_of(path: str) -> int:
         # A text file's documents and skips name it; a JSON Lines file's, it and a line.
@@ -124,7 +131,11 @@ def _before(previous: Corpus) -> _Before | None:
         return number.get(file, -1) if line.isdigit() else -1
 
     sources = column(previous.documents, "source")
-    owners = np.fromiter(map(file_of, sources), np.int64, len(sources))
+    owned = list(map(number.get, sources))  # most name their file: looked up at C speed
+    if None in owned:
+        pairs = zip(owned, sources, strict=True)
+        owned = [file_of(path) if at is None else at for at, path in pairs]
+    owners = np.array(owned, dtype=np.int64)
     if len(owners) and (owners.min() < 0 or (np.diff(owners) < 0).any()):
         return None  # a document of no file listed, or out of order
     skips: dict[int, list[SkippedFile]] = {}
@@ -138,9 +149,18 @@ def _before(previous: Corpus) -> _Before | None:
             if skip.reason.startswith(DUPLICATE):
                 repeating.add(files[owner].relative)
     hashes = column(previous.documents, "content_hash")
-    position_of = {content_hash: at for at, content_hash in enumerate(hashes)}
+    position_of = dict(zip(hashes, range(len(hashes)), strict=True))
     return _Before(
-        previous.documents, files, number, owners, hashes, sources, position_of, skips, repeating
+        previous.documents,
+        files,
+        relatives,
+        number,
+        owners,
+        hashes,
+        sources,
+        position_of,
+        skips,
+        repeating,
     )
 
 
@@ -148,7 +168,7 @@ def _changed(before: _Before, listed: Listed, trusted_before_ns: int) -> set[str
     """The files listed now whose size or time is not as the last load listed them, or
     too close to when it began to trust, and those that held a repeat."""
     files = [item for item in listed.listing if isinstance(item, FileStamp)]
-    if [file.relative for file in files] == [file.relative for file in before.files]:
+    if list(map(_relative, files)) == before.relatives:
         stamps = _stamps(files)  # the same files: compared as arrays
         differ = (stamps != _stamps(before.files)).any(axis=1) | (stamps[:, 1] >= trusted_before_ns)
         changed = {files[at].relative for at in np.flatnonzero(differ).tolist()}
@@ -166,10 +186,17 @@ def _changed(before: _Before, listed: Listed, trusted_before_ns: int) -> set[str
 
 def _stamps(files: list[FileStamp]) -> npt.NDArray[np.int64]:
     """Each file's size and time, a row a file."""
-    flat = np.fromiter(
-        (value for file in files for value in (file.size, file.mtime_ns)), np.int64, 2 * len(files)
-    )
-    return flat.reshape(len(files), 2)
+    sizes = np.fromiter(map(_size, files), np.int64, len(files))
+    times = np.fromiter(map(_mtime_ns, files), np.int64, len(files))
+    return np.stack([sizes, times], axis=1)
+
+
+def _size(file: FileStamp) -> int:
+    return file.size
+
+
+def _mtime_ns(file: FileStamp) -> int:
+    return file.mtime_ns
 
 
 def _read_changed(
