@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.corpus import Document, DocumentTable, column, metadata
-from bot.corpus.table import FIELDS, encode_documents
+from bot.corpus.table import FIELDS, encode_documents, nul_joined
 
 _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 _optional = st.one_of(st.none(), _text)
@@ -78,3 +78,9 @@ def test_arrays_that_do_not_fit_together_are_refused(name: str, change: object) 
     arrays[name] = change(arrays[name])  # type: ignore[operator]
     with pytest.raises(ValueError):
         DocumentTable(arrays)
+
+
+@given(st.lists(st.tuples(_text, _text), max_size=6))
+def test_pairs_joined_at_once_are_the_pairs_one_at_a_time(pairs: list[tuple[str, str]]) -> None:
+    # What the index key and version hash: joined in one piece, the same bytes as before.
+    assert nul_joined(pairs) == b"".join(f"\0{a}\0{b}".encode() for a, b in pairs)

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus import CorpusError, Document, column
+from bot.corpus.table import nul_joined
 from bot.memory import release_free_memory
 from bot.search.analysis import Analysis, analyse_documents
 from bot.search.analyzer import Analyzer, default_analyzer
@@ -286,8 +287,7 @@ def corpus_version(documents: Sequence[Document], params: BM25Params) -> str:
     """A short, stable hash of what the index holds: same text and settings, same version."""
     digest = hashlib.sha256(repr((params.k1, params.b, params.epsilon)).encode())
     keys = zip(column(documents, "id"), column(documents, "content_hash"), strict=True)
-    for doc_id, content_hash in sorted(keys, key=itemgetter(0)):
-        digest.update(f"\0{doc_id}\0{content_hash}".encode())
+    digest.update(nul_joined(sorted(keys, key=itemgetter(0))))
     return digest.hexdigest()[:12]
 
 
