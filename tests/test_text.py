@@ -36,6 +36,21 @@ def test_normalize_collapses_whitespace() -> None:
     assert normalize("  two\tspaced \n\n words \u00a0 here ") == "two spaced words here"
 
 
+@given(st.text())
+@example("\u00e9t\u00e9 \u201cnew\u201d")
+@example("caf\u0065\u0301")  # NFKC composes it
+@example("a\u200bb")
+@example("ends in a space ")
+@example(" begins with one")
+@example("a\ttab")
+def test_normalize_gives_normal_text_back_and_reads_any_other_in_full(text: str) -> None:
+    # Normal text is given back without being taken apart (the files' paragraphs are
+    # normal already); spaces added at both ends make `normalize` do every step: the same.
+    normal = normalize(text)
+    assert normalize(normal) == normal
+    assert normalize(f"  {text}  ") == normal
+
+
 # --- terms -----------------------------------------------------------------
 
 

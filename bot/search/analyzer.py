@@ -65,9 +65,22 @@ def _invisible(character: str) -> bool:
     return unicodedata.category(character) == "Cf"
 
 
+_CURLY = re.compile("[" + "".join(map(chr, _QUOTES)) + "]")
+
+
+def _normal(text: str) -> bool:
+    """Whether `normalize` gives `text` back as it is, found without copying it. Printable
+    text holds no format character and no whitespace but the space."""
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        return False
+    return text.isascii() or (not _CURLY.search(text) and unicodedata.is_normalized("NFKC", text))
+
+
 def normalize(text: str) -> str:
     """NFKC, straight quotes, no format characters and single spaces: the form every
     other step sees."""
+    if _normal(text):  # as the files' paragraphs are: not split into words and joined
+        return text
     if not text.isascii():  # ASCII is its own NFKC form and holds no curly quotes
         # Quotes first: NFKC would turn a double prime into two single ones. Invisible
         # characters inside words go, so that "dele\u200bgation" is the word "delegation".
