@@ -29,12 +29,12 @@ log = logging.getLogger(__name__)
 TRUST_MARGIN_NS = 2_000_000_000
 
 Int64Array = npt.NDArray[np.int64]
+Results = list[Document | SkippedFile]
 
 # A file's fields, got at C speed: a reload takes them from every file of the corpus.
 _relative: Callable[[FoundFile | FileStamp], str] = operator.attrgetter("relative")
 _size: Callable[[FileStamp], int] = operator.attrgetter("size")
 _mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
-Results = list[Document | SkippedFile]
 
 
 @dataclass(frozen=True, slots=True)
