@@ -9,10 +9,9 @@ Each document is a run of pieces: its fields (`FIELDS`, an absent one empty and 
 
 from __future__ import annotations
 
-import itertools
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any, overload
 
 import numpy as np
@@ -244,7 +243,7 @@ def nul_joined(pairs: Iterable[tuple[str, str]]) -> bytes:
     """`"\\0{a}\\0{b}"` for each pair (a, b), one after the other, in UTF-8: what the hash
     of documents' ids and texts is taken over, made in one piece rather than a pair at a
     time (a corpus may have a million documents)."""
-    joined = "\0".join(itertools.chain.from_iterable(pairs))
+    joined = "\0".join(chain.from_iterable(pairs))
     return ("\0" + joined).encode("utf-8", "surrogatepass") if joined else b""
 
 
