@@ -32,7 +32,7 @@ Int64Array = npt.NDArray[np.int64]
 Results = list[Document | SkippedFile]
 
 # A file's fields, got at C speed: a reload takes them from every file of the corpus.
-_relative: Callable[[FoundFile | FileStamp], str] = operator.attrgetter("relative")
+_relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
 _size: Callable[[FileStamp], int] = operator.attrgetter("size")
 _mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
 
@@ -91,10 +91,11 @@ def compose_corpus(
     before = _before(previous)
     if before is None:
         return None
-    files = [item for item in listed.found if isinstance(item, FoundFile)]
     found_at = [at for at, item in enumerate(listed.found) if isinstance(item, FoundFile)]
-    place = dict(zip(map(_relative, files), found_at, strict=True))  # in listed.found
-    to_read = _changed(before, listed, read_from_ns - TRUST_MARGIN_NS)
+    relatives = [item.relative for item in listed.found if isinstance(item, FoundFile)]
+    place = dict(zip(relatives, found_at, strict=True))  # in listed.found
+    same_files = relatives == before.relatives
+    to_read = _changed(before, listed, same_files, read_from_ns - TRUST_MARGIN_NS)
     fresh = _read_changed(
         to_read,
         listed,
@@ -107,7 +108,7 @@ def compose_corpus(
     cache.finish(before.number.keys() - place.keys())
 
     # Where each file of the last load is now (-1: gone, or read again).
-    if before.relatives == list(map(_relative, files)):  # the same files: no lookups
+    if same_files:  # no lookups
         now = np.array(found_at, dtype=np.int64)
     else:
         now = np.fromiter(map(place.get, before.relatives, itertools.repeat(-1)), np.int64)
@@ -166,11 +167,12 @@ def _before(previous: Corpus) -> _Before | None:
     )
 
 
-def _changed(before: _Before, listed: Listed, trusted_before_ns: int) -> set[str]:
+def _changed(before: _Before, listed: Listed, same_files: bool, trusted_before_ns: int) -> set[str]:
     """The files listed now whose size or time is not as the last load listed them, or
-    too close to when it began to trust, and those that held a repeat."""
+    too close to when it began to trust, and those that held a repeat. `same_files`:
+    whether the folder holds the same files as then, in the same order."""
     files = [item for item in listed.listing if isinstance(item, FileStamp)]
-    if list(map(_relative, files)) == before.relatives:
+    if same_files:
         stamps = _stamps(files)  # the same files: compared as arrays
         differ = (stamps != _stamps(before.files)).any(axis=1) | (stamps[:, 1] >= trusted_before_ns)
         changed = {files[at].relative for at in np.flatnonzero(differ).tolist()}
