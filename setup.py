@@ -1,9 +1,9 @@
-"""Builds the optional compiled kernels: the search kernel (bot/search/_kernel.pyx) and the
-word scanner (bot/search/_words.pyx); everything else is in pyproject.toml. setuptools
-compiles .pyx sources with Cython (a build requirement). Without a C compiler the build
-goes on without them: `bot.search.select` then searches with numpy and
-`bot.search.analysis` finds words with a regular expression, to the same results, slower
-(see README, Scale)."""
+"""Builds the optional compiled kernels: the search kernel (bot/search/_kernel.pyx), the
+word scanner (bot/search/_words.pyx) and a listing's file statuses (bot/corpus/_status.pyx);
+everything else is in pyproject.toml. setuptools compiles .pyx sources with Cython (a build
+requirement). Without a C compiler the build goes on without them: `bot.search.select`
+then searches with numpy, `bot.search.analysis` finds words with a regular expression and
+a listing calls `os.lstat` for each file, to the same results, slower (see README, Scale)."""
 
 from setuptools import Extension, setup
 
@@ -11,5 +11,6 @@ setup(
     ext_modules=[
         Extension("bot.search._kernel", ["bot/search/_kernel.pyx"], optional=True),
         Extension("bot.search._words", ["bot/search/_words.pyx"], optional=True),
+        Extension("bot.corpus._status", ["bot/corpus/_status.pyx"], optional=True),
     ]
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import Corpus, CorpusError, Document, SkippedFile, load_corpus, loader
+from bot.corpus import Corpus, CorpusError, Document, SkippedFile, files, load_corpus, loader
 from bot.corpus.parsing import parse_text_file
 from bot.pipeline import load_index
 from bot.settings import Settings
@@ -135,6 +135,34 @@ def test_a_folder_that_cannot_be_read_is_reported_not_ignored(folder: Path) -> N
     assert_good_still_loads(corpus)
     assert list(reasons(corpus)) == [too_deep]
     assert reasons(corpus)[too_deep] == "unreadable folder: File name too long"
+
+
+def test_the_compiled_file_statuses_are_those_of_lstat(tmp_path: Path) -> None:
+    compiled = pytest.importorskip("bot.corpus._status")  # built in CI: see the test below
+    (tmp_path / "plain.md").write_text("Title\n\nText.\n", encoding="utf-8")
+    (tmp_path / "link.md").symlink_to("plain.md")
+    (tmp_path / "broken.md").symlink_to("gone.md")
+    (tmp_path / "folder.md").mkdir()
+    os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / os.fsdecode(b"bad\xffname.md")).write_bytes(b"Title\n\nText.\n")
+    os.utime(tmp_path / "plain.md", ns=(1, -1_500_000_001))  # before 1970, not on a second
+    names = [*sorted(os.listdir(tmp_path)), "missing.md"]
+    for where in (f"{tmp_path}/", f"{tmp_path}/nowhere/"):
+        found = compiled.file_statuses(where, names)
+        expected = files.file_statuses(where, names)
+        assert [array.tolist() for array in found] == [array.tolist() for array in expected]
+    modes, sizes, times = compiled.file_statuses(f"{tmp_path}/", names)
+    status = os.lstat(tmp_path / "plain.md")
+    at = names.index("plain.md")
+    assert (modes[at], sizes[at], times[at]) == (status.st_mode, 13, -1_500_000_001)
+    assert modes[names.index("missing.md")] == 0
+
+
+def test_the_file_statuses_are_compiled_in_ci() -> None:
+    # CI installs with a C compiler: statuses that failed to build must not go unseen.
+    if not os.environ.get("CI"):
+        pytest.skip("only checked in CI")
+    import bot.corpus._status  # noqa: F401
 
 
 # --- encodings -----------------------------------------------------------------------------

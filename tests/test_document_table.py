@@ -44,6 +44,19 @@ def test_the_table_gives_the_same_documents_back(given_documents: list[Document]
         assert metadata(table, name) == metadata(given_documents, name)
 
 
+def test_a_value_holding_a_nul_character_comes_back_whole() -> None:
+    # A column is decoded in one piece and split at NUL characters, unless a value has one.
+    given_documents = [
+        Document(id="a\0b", title="One", paragraphs=("Text.",), source="one\0.md"),
+        Document(id="c", title="Two", paragraphs=(), source="two.md", publisher="\0"),
+    ]
+    table = DocumentTable(encode_documents(given_documents))
+    assert column(table, "id") == ["a\0b", "c"]
+    assert column(table, "source") == ["one\0.md", "two.md"]
+    assert column(table, "title") == ["One", "Two"]
+    assert metadata(table, "publisher") == [None, "\0"]
+
+
 def test_an_index_out_of_range_raises_index_error() -> None:
     table = DocumentTable(encode_documents([Document("a", "A", ("One.",), "a.md")]))
     with pytest.raises(IndexError):

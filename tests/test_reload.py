@@ -16,7 +16,7 @@ import hypothesis.strategies as st
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from bot.corpus import Corpus, DocumentTable, list_corpus, load_corpus
+from bot.corpus import Corpus, DocumentTable, Listing, list_corpus, load_corpus
 from bot.corpus.compose import compose_corpus
 from bot.pipeline import LoadedCorpus, load_index
 from bot.settings import Settings
@@ -173,7 +173,7 @@ def test_a_last_load_that_does_not_name_its_files_is_not_composed_from(tmp_path:
     folder.mkdir()
     (folder / "one.md").write_text(article(1, 1), encoding="utf-8")
     loaded = load_corpus(folder, max_article_bytes=LIMIT)
-    unnamed = Corpus(folder, loaded.documents, loaded.skipped, listing=())
+    unnamed = Corpus(folder, loaded.documents, loaded.skipped, listing=Listing())
     cache = CorpusCache.open(tmp_path / "cache", folder, LIMIT)
     listed = list_corpus(folder)
     assert compose_corpus(unnamed, 0, listed, max_article_bytes=LIMIT, cache=cache) is None

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.corpus import FileStamp
-from bot.corpus.files import FoundFile, candidate_files
+from bot.corpus.files import candidate_files
 from bot.pipeline import LoadedCorpus
 
 
@@ -21,7 +21,7 @@ def folder_fingerprint(corpus_dir: Path) -> str:
         resolved = corpus_dir.resolve()
     except (OSError, RuntimeError):
         resolved = corpus_dir.absolute()
-    found = [item for item in candidate_files(corpus_dir, resolved) if isinstance(item, FoundFile)]
+    found = [item for item in candidate_files(corpus_dir, resolved) if isinstance(item, FileStamp)]
     return _fingerprint((item.relative, item.size, item.mtime_ns) for item in found)
 
 
@@ -29,10 +29,9 @@ def corpus_fingerprint(loaded: LoadedCorpus) -> str:
     """`folder_fingerprint` of the files a load read, from its listing: no second walk of
     a large folder at each reload."""
     listing = loaded.corpus.listing
-    if not listing:
+    if not listing.files and not listing.passed_over:
         return folder_fingerprint(loaded.corpus.folder)
-    stamps = (item for item in listing if isinstance(item, FileStamp))
-    return _fingerprint((item.relative, item.size, item.mtime_ns) for item in stamps)
+    return _fingerprint((item.relative, item.size, item.mtime_ns) for item in listing.files)
 
 
 def _fingerprint(files: Iterable[tuple[str, int, int]]) -> str:

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.corpus.document import Corpus, Document, FileStamp, SkippedFile
-from bot.corpus.files import FoundFile
+from bot.corpus.document import Corpus, Document, FileStamp, Listing, SkippedFile
 from bot.corpus.loader import DUPLICATE, FileCache, Listed, duplicate, read_files
 from bot.corpus.table import DocumentTable, column, encode_documents, join_documents, runs
 from bot.progress import Progress
@@ -54,7 +53,7 @@ class _Before:
     """The last load, as a reload takes from it."""
 
     documents: Sequence[Document]
-    files: list[FileStamp]
+    files: Sequence[FileStamp]
     """Its files, in listing order."""
     relatives: list[str]
     """Their paths."""
@@ -91,30 +90,31 @@ def compose_corpus(
     before = _before(previous)
     if before is None:
         return None
-    found_at = [at for at, item in enumerate(listed.found) if isinstance(item, FoundFile)]
-    relatives = [item.relative for item in listed.found if isinstance(item, FoundFile)]
-    place = dict(zip(relatives, found_at, strict=True))  # in listed.found
+    files = listed.listing.files
+    relatives = list(map(_relative, files))
     same_files = relatives == before.relatives
-    to_read = _changed(before, listed, same_files, read_from_ns - TRUST_MARGIN_NS)
+    # A file's place in `files`, by path.
+    number = before.number if same_files else dict(zip(relatives, itertools.count()))
+    to_read = _changed(before, files, number, same_files, read_from_ns - TRUST_MARGIN_NS)
     fresh = _read_changed(
         to_read,
-        listed,
-        place,
+        files,
+        number,
         before,
         lambda files: read_files(
-            files, max_article_bytes=max_article_bytes, cache=cache, workers=workers
+            files, listed.folder, max_article_bytes=max_article_bytes, cache=cache, workers=workers
         ),
     )
-    cache.finish(before.number.keys() - place.keys())
+    cache.finish(() if same_files else before.number.keys() - number.keys())
 
     # Where each file of the last load is now (-1: gone, or read again).
     if same_files:  # no lookups
-        now = np.array(found_at, dtype=np.int64)
+        now = np.arange(len(files), dtype=np.int64)
     else:
-        now = np.fromiter(map(place.get, before.relatives, itertools.repeat(-1)), np.int64)
+        now = np.fromiter(map(number.get, before.relatives, itertools.repeat(-1)), np.int64)
     now[[before.number[path] for path in fresh if path in before.number]] = -1
-    documents, earlier, skipped = _in_order(listed, place, before, fresh, now)
-    progress.advance(files=len(place), articles=len(earlier))
+    documents, earlier, skipped = _in_order(listed.listing, number, before, fresh, now)
+    progress.advance(files=len(files), articles=len(earlier))
     for problem in skipped:
         log.warning("skipped %s: %s", problem.path, problem.reason)
     corpus = Corpus(previous.folder, documents, tuple(skipped), listed.listing)
@@ -122,9 +122,9 @@ def compose_corpus(
 
 
 def _before(previous: Corpus) -> _Before | None:
-    files = [item for item in previous.listing if isinstance(item, FileStamp)]
+    files = previous.listing.files
     relatives = list(map(_relative, files))
-    number = dict(zip(relatives, range(len(files)), strict=True))
+    number = dict(zip(relatives, itertools.count()))
 
     def file_of(path: str) -> int:
         # A text file's documents and skips name it; a JSON Lines file's, it and a line.
@@ -143,7 +143,7 @@ def _before(previous: Corpus) -> _Before | None:
         return None  # a document of no file listed, or out of order
     skips: dict[int, list[SkippedFile]] = {}
     repeating: set[str] = set()
-    passed_over = {item for item in previous.listing if isinstance(item, SkippedFile)}
+    passed_over = set(previous.listing.passed_over)
     for skip in previous.skipped:
         if skip in passed_over:  # at listing: listed anew
             continue
@@ -152,7 +152,7 @@ def _before(previous: Corpus) -> _Before | None:
             if skip.reason.startswith(DUPLICATE):
                 repeating.add(files[owner].relative)
     hashes = column(previous.documents, "content_hash")
-    position_of = dict(zip(hashes, range(len(hashes)), strict=True))
+    position_of = dict(zip(hashes, itertools.count()))
     return _Before(
         previous.documents,
         files,
@@ -167,28 +167,34 @@ def _before(previous: Corpus) -> _Before | None:
     )
 
 
-def _changed(before: _Before, listed: Listed, same_files: bool, trusted_before_ns: int) -> set[str]:
-    """The files listed now whose size or time is not as the last load listed them, or
-    too close to when it began to trust, and those that held a repeat. `same_files`:
-    whether the folder holds the same files as then, in the same order."""
-    files = [item for item in listed.listing if isinstance(item, FileStamp)]
+def _changed(
+    before: _Before,
+    files: Sequence[FileStamp],
+    number: dict[str, int],
+    same_files: bool,
+    trusted_before_ns: int,
+) -> set[str]:
+    """The files listed now (`files`, their places by path in `number`) whose size or time
+    is not as the last load listed them, or too close to when it began to trust, and those
+    that held a repeat. `same_files`: whether the folder holds the same files as then, in
+    the same order."""
     if same_files:
         stamps = _stamps(files)  # the same files: compared as arrays
         differ = (stamps != _stamps(before.files)).any(axis=1) | (stamps[:, 1] >= trusted_before_ns)
         changed = {files[at].relative for at in np.flatnonzero(differ).tolist()}
     else:  # files came or went
-        number = before.number
+        known = before.number
         changed = {
             file.relative
             for file in files
-            if (at := number.get(file.relative)) is None
+            if (at := known.get(file.relative)) is None
             or before.files[at] != file
             or file.mtime_ns >= trusted_before_ns
         }
-    return changed | (before.repeating & {file.relative for file in files})
+    return changed | {path for path in before.repeating if path in number}
 
 
-def _stamps(files: list[FileStamp]) -> npt.NDArray[np.int64]:
+def _stamps(files: Sequence[FileStamp]) -> npt.NDArray[np.int64]:
     """Each file's size and time, a row a file."""
     sizes = np.fromiter(map(_size, files), np.int64, len(files))
     times = np.fromiter(map(_mtime_ns, files), np.int64, len(files))
@@ -197,10 +203,10 @@ def _stamps(files: list[FileStamp]) -> npt.NDArray[np.int64]:
 
 def _read_changed(
     to_read: set[str],
-    listed: Listed,
-    place: dict[str, int],
+    files: Sequence[FileStamp],
+    number: dict[str, int],
     before: _Before,
-    read: Callable[[list[FoundFile]], Iterator[tuple[FoundFile | SkippedFile, Results]]],
+    read: Callable[[list[FileStamp]], Iterator[tuple[FileStamp | SkippedFile, Results]]],
 ) -> dict[str, Results]:
     """What reading the files `to_read` gives, and reading every file kept that shares a
     text with a document read: repeats are then found among files read alone, in order,
@@ -208,57 +214,55 @@ def _read_changed(
     fresh: dict[str, Results] = {}
     pending = set(to_read)
     while pending:
-        in_order = (listed.found[place[path]] for path in sorted(pending, key=place.__getitem__))
+        in_order = [files[number[path]] for path in sorted(pending, key=number.__getitem__)]
         new_hashes: set[str] = set()
-        for item, results in read([item for item in in_order if isinstance(item, FoundFile)]):
+        for item, results in read(in_order):
             fresh[_path(item)] = results
             new_hashes.update(r.content_hash for r in results if isinstance(r, Document))
         repeated = (before.position_of.get(content_hash) for content_hash in new_hashes)
         owners = {
             before.files[int(before.file_of[at])].relative for at in repeated if at is not None
         }
-        pending = (owners & place.keys()) - fresh.keys()
+        pending = {path for path in owners if path in number} - fresh.keys()
     return fresh
 
 
-def _path(item: FoundFile | SkippedFile) -> str:
-    return item.relative if isinstance(item, FoundFile) else item.path
+def _path(item: FileStamp | SkippedFile) -> str:
+    return item.relative if isinstance(item, FileStamp) else item.path
 
 
 def _in_order(
-    listed: Listed,
-    place: dict[str, int],
+    listing: Listing,
+    number: dict[str, int],
     before: _Before,
     fresh: dict[str, Results],
     now: Int64Array,
 ) -> tuple[Sequence[Document], Int64Array, list[SkippedFile]]:
     """The documents in listing order, where each was in the last load (-1: read anew),
-    and the skips. `now`: where each file of the last load is in `listed.found` (-1: gone
-    or read). The documents of files kept keep their order and repeat none before them
-    (`_read_changed` read every file that shares a text with a file read): the documents
-    read are put among them by their file's place."""
+    and the skips. `now`: where each file of the last load is in `listing.files` (-1: gone
+    or read), and `number` where a path is. The documents of files kept keep their order
+    and repeat none before them (`_read_changed` read every file that shares a text with
+    a file read): the documents read are put among them by their file's place."""
     kept = np.flatnonzero(now.take(before.file_of) >= 0)
-    # Skips, by (place of their file, order in it): in listing order once sorted.
-    skips: list[tuple[int, int, SkippedFile]] = [
-        (place, 0, item) for place, item in enumerate(listed.found) if isinstance(item, SkippedFile)
-    ]
-    for number, file_skips in before.skips.items():
-        if (at := int(now[number])) >= 0:
-            skips.extend((at, order, skip) for order, skip in enumerate(file_skips))
+    # Skips, by (path of their file, order in it): in reading order once sorted.
+    skips = [(skip.path, 0, skip) for skip in listing.passed_over]
+    for at, file_skips in before.skips.items():
+        if now[at] >= 0:
+            relative = before.relatives[at]
+            skips.extend((relative, order, skip) for order, skip in enumerate(file_skips))
     read: list[Document] = []
     read_places: list[int] = []
     first_read: dict[str, str] = {}
-    for relative in sorted(fresh, key=place.__getitem__):
-        at = place[relative]
+    for relative in sorted(fresh, key=number.__getitem__):
         for order, result in enumerate(fresh[relative]):
             if isinstance(result, SkippedFile):
-                skips.append((at, order, result))
+                skips.append((relative, order, result))
             elif (original := first_read.get(result.content_hash)) is not None:
-                skips.append((at, order, duplicate(result.source, original)))
+                skips.append((relative, order, duplicate(result.source, original)))
             else:
                 first_read[result.content_hash] = result.source
                 read.append(result)
-                read_places.append(at)
+                read_places.append(number[relative])
     skips.sort(key=lambda entry: entry[:2])
     # Kept and read documents merged by place (no file has both).
     places = np.concatenate([now.take(before.file_of.take(kept)), np.array(read_places, np.int64)])

@@ -62,17 +62,36 @@ class SkippedFile:
 
 
 class FileStamp(NamedTuple):
-    """A file as listing the corpus folder found it: the same stamp, the same file (as
-    far as a load trusts without reading it; see bot.store.cache). A named tuple: a
-    reload lists every file of the corpus again, and makes one of these each."""
+    """A file as listing the corpus folder found it: its path relative to the folder (with
+    "/"), its size and its modification time. The same stamp, the same file (as far as a
+    load trusts without reading it; see bot.store.cache). A named tuple: a reload lists
+    every file of the corpus again, and makes one of these each."""
 
     relative: str
     size: int
     mtime_ns: int
 
+    @property
+    def suffix(self) -> str:
+        """Its suffix, lower case (".md", ".jsonl")."""
+        return name_suffix(self.relative.rpartition("/")[2]).lower()
 
-Listing = tuple[FileStamp | SkippedFile, ...]
-"""What listing a corpus folder found, in reading order: files, and paths passed over."""
+
+def name_suffix(name: str) -> str:
+    """A file name's suffix as `os.path.splitext` finds it (names that start with a dot
+    are passed over before this), without its cost for every file of a large corpus."""
+    dot = name.rfind(".")
+    return name[dot:] if dot > 0 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What listing a corpus folder found, each in reading order (by path): the files to
+    read, and the paths passed over. Apart, so that a reload compares the files without
+    sorting them out again."""
+
+    files: tuple[FileStamp, ...] = ()
+    passed_over: tuple[SkippedFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +101,7 @@ class Corpus:
     folder: Path
     documents: Sequence[Document]
     skipped: tuple[SkippedFile, ...] = field(default=())
-    listing: Listing = field(default=())
+    listing: Listing = field(default=Listing())
     """What listing the folder found (empty when not known)."""
 
 

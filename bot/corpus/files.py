@@ -9,14 +9,25 @@ import os
 import stat
 import unicodedata
 from collections.abc import Callable, Iterator
+from itertools import compress
 from pathlib import Path
-from typing import BinaryIO, NamedTuple, Protocol
+from typing import BinaryIO, Protocol
 
-from bot.corpus.document import Skip, SkippedFile
+import numpy as np
+import numpy.typing as npt
+
+from bot.corpus.document import FileStamp, Skip, SkippedFile, name_suffix
+
+try:  # compiled by setup.py where a C compiler is at hand
+    from bot.corpus import _status
+except ImportError:  # pragma: no cover - depends on how the package was built
+    _status = None  # type: ignore[assignment]
 
 TEXT_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
+
+IntArray = npt.NDArray[np.int64]
 
 
 def printable(text: str) -> str:
@@ -81,34 +92,11 @@ def _folder_problem(path: Path, name: str, resolved_root: Path) -> str | None:
     return problem
 
 
-class FoundFile(NamedTuple):
-    """A file to read: where it is, its path relative to the corpus folder (with "/"),
-    and its size and modification time when it was listed. A named tuple: a reload lists
-    every file of the corpus again, and makes one of these each."""
-
-    path: str
-    relative: str
-    size: int
-    mtime_ns: int
-
-    @property
-    def suffix(self) -> str:
-        """Its suffix, lower case (".md", ".jsonl")."""
-        return _suffix(self.relative.rpartition("/")[2]).lower()
-
-
-def _suffix(name: str) -> str:
-    """A file name's suffix as `os.path.splitext` finds it (names that start with a dot
-    are passed over before this), without its cost for every file of a large corpus."""
-    dot = name.rfind(".")
-    return name[dot:] if dot > 0 else ""
-
-
 def _file_status(path: str, name: str, resolved_root: Path) -> os.stat_result | str:
     """A file's status, or why it is passed over. One system call for a regular file, and
     no Path object: a corpus of many files is listed again at every reload."""
     problem = _name_problem(name, "file")
-    suffix = _suffix(name)
+    suffix = name_suffix(name)
     if problem is None and suffix.lower() not in SUPPORTED_SUFFIXES:
         problem = f"unsupported file type {suffix or '(none)'!r}"
     if problem is not None:
@@ -129,9 +117,9 @@ def _file_status(path: str, name: str, resolved_root: Path) -> os.stat_result | 
     return status
 
 
-def candidate_files(root: Path, resolved_root: Path) -> Iterator[FoundFile | SkippedFile]:
+def candidate_files(root: Path, resolved_root: Path) -> Iterator[FileStamp | SkippedFile]:
     """Every file under `root` worth a look, or the reason a path is passed over, folder by
-    folder (each folder's entries sorted; the loader sorts the whole)."""
+    folder, in no order within a folder (the loader sorts the whole)."""
     unlisted: list[SkippedFile] = []
 
     def cannot_list(error: OSError) -> None:  # os.walk passes over such a folder silently
@@ -155,27 +143,50 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[FoundFile | Ski
                 yield SkippedFile(printable(path.relative_to(root).as_posix()), problem)
         prefix = "" if base == root else base.relative_to(root).as_posix() + "/"
         inside = os.path.join(folder, "")
-        for name in sorted(filenames):
-            if name.startswith("."):
+        names = [name for name in filenames if not name.startswith(".")]
+        # The usual file, a plain name (`_plain`) of a regular file, in as few steps as
+        # can be: its status is taken with the others' in one call.
+        plain = list(filter(_plain, names))
+        modes, sizes, times = _statuses(inside, plain)
+        regular = (modes & _FILE_TYPE) == stat.S_IFREG
+        files = plain if regular.all() else list(compress(plain, regular.tolist()))
+        yield from map(
+            FileStamp,
+            [prefix + name for name in files],
+            sizes[regular].tolist(),
+            times[regular].tolist(),
+        )
+        if len(files) == len(names):
+            continue
+        taken = set(files)
+        for name in names:  # any other: looked at again, to say why it is passed over
+            if name in taken:
                 continue
-            file_path = inside + name
-            if _plain(name):  # the usual case, in as few steps as can be
-                try:
-                    status = os.lstat(file_path)
-                except OSError:
-                    pass  # said below
-                else:
-                    if stat.S_ISREG(status.st_mode):
-                        yield FoundFile(
-                            file_path, prefix + name, status.st_size, status.st_mtime_ns
-                        )
-                        continue
-            looked = _file_status(file_path, name, resolved_root)
+            looked = _file_status(inside + name, name, resolved_root)
             if isinstance(looked, str):
                 yield SkippedFile(printable(prefix + name), looked)
             else:
-                yield FoundFile(file_path, prefix + name, looked.st_size, looked.st_mtime_ns)
+                yield FileStamp(prefix + name, looked.st_size, looked.st_mtime_ns)
     yield from unlisted
+
+
+def file_statuses(folder: str, names: list[str]) -> tuple[IntArray, IntArray, IntArray]:
+    """The mode, size and modification time (ns) of each of `names`, files in `folder`
+    (a symlink's own), as three int64 arrays; all three 0 for one that cannot be looked
+    at. `bot.corpus._status` is this, compiled."""
+    modes, sizes, times = (np.zeros(len(names), dtype=np.int64) for _ in range(3))
+    for at, name in enumerate(names):
+        try:
+            status = os.lstat(os.path.join(folder, name))
+        except OSError:
+            continue
+        modes[at], sizes[at], times[at] = status.st_mode, status.st_size, status.st_mtime_ns
+    return modes, sizes, times
+
+
+_statuses = file_statuses if _status is None else _status.file_statuses
+# The bits of a mode that give the file's type (stat.S_IFMT's mask).
+_FILE_TYPE = 0o170000
 
 
 def _plain(name: str) -> bool:

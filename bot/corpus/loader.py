@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import operator
 import os
 import traceback
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -24,7 +25,6 @@ from bot.corpus.document import (
 )
 from bot.corpus.files import (
     JSONL_SUFFIXES,
-    FoundFile,
     candidate_files,
     file_digest,
     jsonl_lines,
@@ -93,7 +93,11 @@ def load_corpus(
     skipped: list[SkippedFile] = []
     first_with_hash: dict[str, str] = {}
     for item, results in read_files(
-        listed.found, max_article_bytes=max_article_bytes, cache=cache, workers=workers
+        listed.in_order(),
+        folder,
+        max_article_bytes=max_article_bytes,
+        cache=cache,
+        workers=workers,
     ):
         for result in results:
             if isinstance(result, SkippedFile):
@@ -104,7 +108,7 @@ def load_corpus(
                 first_with_hash[result.content_hash] = result.source
                 documents.append(result)
                 progress.advance(articles=1)
-        if isinstance(item, FoundFile):
+        if isinstance(item, FileStamp):
             progress.advance(files=1)
     if cache is not None:
         cache.finish()
@@ -124,32 +128,34 @@ DUPLICATE = "same text as "
 
 
 def read_files(
-    found: Sequence[FoundFile | SkippedFile],
+    found: Sequence[FileStamp | SkippedFile],
+    folder: Path,
     *,
     max_article_bytes: int,
     cache: FileCache | None = None,
     workers: int | None = None,
-) -> Iterator[tuple[FoundFile | SkippedFile, list[Document | SkippedFile]]]:
-    """Each item listed, in order, with what reading it gave: its documents and skips (a
-    path passed over at listing is its own skip). Files whose bytes are unknown, or
+) -> Iterator[tuple[FileStamp | SkippedFile, list[Document | SkippedFile]]]:
+    """Each item listed in `folder`, in order, with what reading it gave: its documents and
+    skips (a path passed over at listing is its own skip). Files whose bytes are unknown, or
     changed, are read and parsed first, in worker processes when there are enough of
     them; the rest comes from the cache. Repeats are not looked for."""
     results_of: dict[str, list[Document | SkippedFile]] = {}
     to_read: list[_ToRead] = []
     for item in found:
-        if isinstance(item, FoundFile) and item.suffix not in JSONL_SUFFIXES:
+        if isinstance(item, FileStamp) and item.suffix not in JSONL_SUFFIXES:
             relative = item.relative
             if (cached := _unchanged(item, max_article_bytes, cache)) is not None:
                 results_of[relative] = cached
             else:
                 known = cache.known_digest(relative) if cache is not None else None
-                to_read.append(_ToRead(item.path, relative, item.suffix, item.size, known))
+                path = os.path.join(folder, relative)
+                to_read.append(_ToRead(path, relative, item.suffix, item.size, known))
     read = _read_text_files(to_read, max_article_bytes, workers)
     for item in found:
         if isinstance(item, SkippedFile):
             yield item, [item]
         elif item.suffix in JSONL_SUFFIXES:
-            yield item, _load_jsonl_file(item, max_article_bytes, cache)
+            yield item, _load_jsonl_file(item, folder, max_article_bytes, cache)
         elif (cached := results_of.pop(item.relative, None)) is not None:
             yield item, cached
         else:
@@ -158,12 +164,21 @@ def read_files(
 
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """What listing a corpus folder found, in reading order: the files to read and the
-    paths passed over (`found`), and the same as stamps (`listing`: an unchanged listing,
-    unchanged files, as far as size and time tell)."""
+    """What listing a corpus folder found just now."""
 
-    found: list[FoundFile | SkippedFile]
+    folder: Path
     listing: Listing
+
+    def in_order(self) -> Sequence[FileStamp | SkippedFile]:
+        """The files and the paths passed over, in one sequence, in reading order."""
+        listing = self.listing
+        if not listing.passed_over:
+            return listing.files
+        return sorted([*listing.files, *listing.passed_over], key=_path)
+
+
+def _path(item: FileStamp | SkippedFile) -> str:
+    return item.path if isinstance(item, SkippedFile) else item.relative
 
 
 def list_corpus(folder: Path) -> Listed:
@@ -182,21 +197,24 @@ def list_corpus(folder: Path) -> Listed:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise CorpusError(f"corpus folder cannot be read: {shown} ({reason})") from None
 
-    def path_of(item: FoundFile | SkippedFile) -> str:
-        return item.path if isinstance(item, SkippedFile) else item.relative
+    files: list[FileStamp] = []
+    passed_over: list[SkippedFile] = []
+    for item in candidate_files(folder, resolved_root):
+        if isinstance(item, SkippedFile):
+            passed_over.append(item)
+        else:
+            files.append(item)
+    files.sort(key=_relative)
+    passed_over.sort(key=_skipped_path)
+    return Listed(folder, Listing(tuple(files), tuple(passed_over)))
 
-    found = sorted(candidate_files(folder, resolved_root), key=path_of)
-    listing = tuple(
-        item
-        if isinstance(item, SkippedFile)
-        else FileStamp(item.relative, item.size, item.mtime_ns)
-        for item in found
-    )
-    return Listed(found, listing)
+
+_relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
+_skipped_path: Callable[[SkippedFile], str] = operator.attrgetter("path")
 
 
 def _unchanged(
-    found: FoundFile, max_article_bytes: int, cache: FileCache | None
+    found: FileStamp, max_article_bytes: int, cache: FileCache | None
 ) -> list[Document | SkippedFile] | None:
     """What a file holding one article gave before, when size and time show it unchanged."""
     if cache is None or found.size > max_article_bytes:
@@ -278,7 +296,7 @@ def _parsed(
 
 
 def _load_jsonl_file(
-    found: FoundFile, max_article_bytes: int, cache: FileCache | None
+    found: FileStamp, folder: Path, max_article_bytes: int, cache: FileCache | None
 ) -> list[Document | SkippedFile]:
     """What a JSON Lines file holds, from the cache when it is unchanged."""
     relative = found.relative
@@ -287,7 +305,7 @@ def _load_jsonl_file(
         if results is not None:
             return results
     try:
-        return _load_jsonl(Path(found.path), relative, max_article_bytes, cache)
+        return _load_jsonl(folder / relative, relative, max_article_bytes, cache)
     except Skip as skip:
         return [SkippedFile(relative, str(skip))]
     except Exception as error:  # a last guard: no one file may stop the load

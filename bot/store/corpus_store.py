@@ -18,7 +18,6 @@ from bot.corpus import (
     CorpusError,
     Document,
     DocumentTable,
-    FileStamp,
     Listing,
     column,
     list_corpus,
@@ -197,7 +196,7 @@ def _unchanged(
         return None
     for skip in skipped:  # as a load that reads the files says them
         log.warning("skipped %s: %s", skip.path, skip.reason)
-    files = sum(isinstance(item, FileStamp) for item in listing)
+    files = len(listing.files)
     cache.stats.files_from_cache = files
     cache.stats.documents_from_cache = len(documents)
     cache.stats.index_from_cache = True

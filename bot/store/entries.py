@@ -4,8 +4,10 @@ index holds back, checked, as container meta and arrays (`bot.store.container`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -152,17 +154,17 @@ def decode_hashes(array: np.ndarray[Any, Any]) -> list[str]:
 
 
 def _digest(listing: Listing) -> str:
-    rows = (
-        f"{item.relative}\0{item.size}\0{item.mtime_ns}"
-        if isinstance(item, FileStamp)
-        else f"{item.path}\0{item.reason}"
-        for item in listing
-    )
-    return hashlib.sha256("\n".join(rows).encode("utf-8", "surrogatepass")).hexdigest()
+    files = (f"{item.relative}\0{item.size}\0{item.mtime_ns}" for item in listing.files)
+    passed_over = (f"{item.path}\0{item.reason}" for item in listing.passed_over)
+    rows = "\n".join(chain(files, ["passed over"], passed_over))
+    return hashlib.sha256(rows.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _newest(listing: Listing) -> int:
-    return max((item.mtime_ns for item in listing if isinstance(item, FileStamp)), default=0)
+    return max(map(_mtime_ns, listing.files), default=0)
+
+
+_mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
 
 
 def encode_listing(
