@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import Corpus, CorpusError, Document
+from bot.corpus import Corpus, CorpusError, Document, list_corpus
 from bot.search.index import split_document
 from tests.corpus_helpers import (
     OTHER,
@@ -173,6 +173,23 @@ def test_bad_file_is_skipped_with_a_reason(
     assert_good_still_loads(corpus)
     assert list(reasons(corpus)) == [name]
     assert reason in reasons(corpus)[name]
+
+
+@pytest.mark.parametrize("other", [None, "Café.md", "tab\there.md"])
+def test_a_file_is_read_by_its_suffix_in_any_case(tmp_path: Path, other: str | None) -> None:
+    # A folder whose names are all printable ASCII is looked at in one piece; `other`
+    # makes each name be looked at alone: the files are the same.
+    read = ["a.MD", "b.Txt", "c.markdown", "d.tar.md", "e.JSONL", "f g.md", "h..md"]
+    passed_over = {"i.md.bak": "'.bak'", "j.": "'.'", "k": "'(none)'", "l.mdx": "'.mdx'"}
+    for name in [*read, *passed_over, *([other] if other else [])]:
+        (tmp_path / name).write_text("Title\n\nText.\n", encoding="utf-8")
+    listing = list_corpus(tmp_path).listing
+    files = {item.relative for item in listing.files} - {other}
+    assert files == set(read)
+    passed = {item.path: item.reason for item in listing.passed_over}
+    assert {name: passed[name] for name in passed_over} == {
+        name: f"unsupported file type {suffix}" for name, suffix in passed_over.items()
+    }
 
 
 def test_file_over_the_size_limit_is_skipped(folder: Path) -> None:

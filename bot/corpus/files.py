@@ -146,7 +146,7 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[FileStamp | Ski
         names = [name for name in filenames if not name.startswith(".")]
         # The usual file, a plain name (`_plain`) of a regular file, in as few steps as
         # can be: its status is taken with the others' in one call.
-        plain = list(filter(_plain, names))
+        plain = _plain_names(names)
         modes, sizes, times = _statuses(inside, plain)
         regular = (modes & _FILE_TYPE) == stat.S_IFREG
         files = plain if regular.all() else list(compress(plain, regular.tolist()))
@@ -187,6 +187,19 @@ def file_statuses(folder: str, names: list[str]) -> tuple[IntArray, IntArray, In
 _statuses = file_statuses if _status is None else _status.file_statuses
 # The bits of a mode that give the file's type (stat.S_IFMT's mask).
 _FILE_TYPE = 0o170000
+
+
+def _plain_names(names: list[str]) -> list[str]:
+    """The names of `names` that `_plain` says are plain: looked at together when all are
+    printable ASCII, as in a folder of articles."""
+    together = "".join(names)
+    if not (together.isascii() and together.isprintable()):
+        return list(filter(_plain, names))
+    # A suffix as _plain takes it: none of these names starts with a dot.
+    return [name for name in names if name.lower().endswith(_SUPPORTED_ENDINGS)]
+
+
+_SUPPORTED_ENDINGS = tuple(SUPPORTED_SUFFIXES)
 
 
 def _plain(name: str) -> bool:

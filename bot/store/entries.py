@@ -7,7 +7,6 @@ import hashlib
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -154,16 +153,25 @@ def decode_hashes(array: np.ndarray[Any, Any]) -> list[str]:
 
 
 def _digest(listing: Listing) -> str:
-    files = (f"{item.relative}\0{item.size}\0{item.mtime_ns}" for item in listing.files)
-    passed_over = (f"{item.path}\0{item.reason}" for item in listing.passed_over)
-    rows = "\n".join(chain(files, ["passed over"], passed_over))
-    return hashlib.sha256(rows.encode("utf-8", "surrogatepass")).hexdigest()
+    """A hash of a listing: the files' paths (no path holds a NUL), sizes and times taken
+    as columns, at C speed (a reload saves the listing of every file of the corpus)."""
+    files = listing.files
+    paths = "\0".join(map(_relative, files)).encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(f"{len(files)} files, {len(paths)} bytes\n".encode())
+    digest.update(paths)
+    for field in (_size, _mtime_ns):
+        digest.update(np.fromiter(map(field, files), np.int64, len(files)).tobytes())
+    passed_over = "\n".join(f"{item.path}\0{item.reason}" for item in listing.passed_over)
+    digest.update(passed_over.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def _newest(listing: Listing) -> int:
     return max(map(_mtime_ns, listing.files), default=0)
 
 
+_relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
+_size: Callable[[FileStamp], int] = operator.attrgetter("size")
 _mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
 
 
