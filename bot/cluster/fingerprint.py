@@ -7,7 +7,6 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.corpus import FileStamp
 from bot.corpus.files import candidate_files
 from bot.pipeline import LoadedCorpus
 
@@ -21,8 +20,8 @@ def folder_fingerprint(corpus_dir: Path) -> str:
         resolved = corpus_dir.resolve()
     except (OSError, RuntimeError):
         resolved = corpus_dir.absolute()
-    found = [item for item in candidate_files(corpus_dir, resolved) if isinstance(item, FileStamp)]
-    return _fingerprint((item.relative, item.size, item.mtime_ns) for item in found)
+    files, _ = candidate_files(corpus_dir, resolved)
+    return _fingerprint((item.relative, item.size, item.mtime_ns) for item in files)
 
 
 def corpus_fingerprint(loaded: LoadedCorpus) -> str:

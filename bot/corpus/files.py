@@ -9,6 +9,7 @@ import os
 import stat
 import unicodedata
 from collections.abc import Callable, Iterator
+from functools import partial
 from itertools import compress
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -117,20 +118,19 @@ def _file_status(path: str, name: str, resolved_root: Path) -> os.stat_result | 
     return status
 
 
-def candidate_files(root: Path, resolved_root: Path) -> Iterator[FileStamp | SkippedFile]:
-    """Every file under `root` worth a look, or the reason a path is passed over, folder by
-    folder, in no order within a folder (the loader sorts the whole)."""
-    unlisted: list[SkippedFile] = []
+def candidate_files(root: Path, resolved_root: Path) -> tuple[list[FileStamp], list[SkippedFile]]:
+    """Every file under `root` worth a look, and the paths passed over with the reason,
+    in no order (the loader sorts them)."""
+    files: list[FileStamp] = []
+    passed_over: list[SkippedFile] = []
 
     def cannot_list(error: OSError) -> None:  # os.walk passes over such a folder silently
         where = Path(error.filename) if error.filename else root
         relative = where.relative_to(root).as_posix() if where.is_relative_to(root) else where
         reason = f"unreadable folder: {error.strerror or error}"
-        unlisted.append(SkippedFile(printable(str(relative)), reason))
+        passed_over.append(SkippedFile(printable(str(relative)), reason))
 
     for folder, dirnames, filenames in os.walk(root, onerror=cannot_list):
-        yield from unlisted
-        unlisted.clear()
         base = Path(folder)
         dirnames.sort()
         for name in list(dirnames):
@@ -140,7 +140,9 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[FileStamp | Ski
             path = base / name
             if (problem := _folder_problem(path, name, resolved_root)) is not None:
                 dirnames.remove(name)
-                yield SkippedFile(printable(path.relative_to(root).as_posix()), problem)
+                passed_over.append(
+                    SkippedFile(printable(path.relative_to(root).as_posix()), problem)
+                )
         prefix = "" if base == root else base.relative_to(root).as_posix() + "/"
         inside = os.path.join(folder, "")
         names = [name for name in filenames if not name.startswith(".")]
@@ -149,25 +151,27 @@ def candidate_files(root: Path, resolved_root: Path) -> Iterator[FileStamp | Ski
         plain = _plain_names(names)
         modes, sizes, times = _statuses(inside, plain)
         regular = (modes & _FILE_TYPE) == stat.S_IFREG
-        files = plain if regular.all() else list(compress(plain, regular.tolist()))
-        yield from map(
-            FileStamp,
-            [prefix + name for name in files],
-            sizes[regular].tolist(),
-            times[regular].tolist(),
-        )
-        if len(files) == len(names):
+        found = plain if regular.all() else list(compress(plain, regular.tolist()))
+        relatives = [prefix + name for name in found]
+        stamps = zip(relatives, sizes[regular].tolist(), times[regular].tolist(), strict=True)
+        files.extend(map(_stamp, stamps))
+        if len(found) == len(names):
             continue
-        taken = set(files)
+        taken = set(found)
         for name in names:  # any other: looked at again, to say why it is passed over
             if name in taken:
                 continue
             looked = _file_status(inside + name, name, resolved_root)
             if isinstance(looked, str):
-                yield SkippedFile(printable(prefix + name), looked)
+                passed_over.append(SkippedFile(printable(prefix + name), looked))
             else:
-                yield FileStamp(prefix + name, looked.st_size, looked.st_mtime_ns)
-    yield from unlisted
+                files.append(FileStamp(prefix + name, looked.st_size, looked.st_mtime_ns))
+    return files, passed_over
+
+
+# A FileStamp from a (relative, size, mtime_ns) tuple, made in C as FileStamp._make makes
+# it: a reload makes one for every file of the corpus.
+_stamp: Callable[[tuple[str, int, int]], FileStamp] = partial(tuple.__new__, FileStamp)
 
 
 def file_statuses(folder: str, names: list[str]) -> tuple[IntArray, IntArray, IntArray]:

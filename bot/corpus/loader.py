@@ -197,13 +197,7 @@ def list_corpus(folder: Path) -> Listed:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise CorpusError(f"corpus folder cannot be read: {shown} ({reason})") from None
 
-    files: list[FileStamp] = []
-    passed_over: list[SkippedFile] = []
-    for item in candidate_files(folder, resolved_root):
-        if isinstance(item, SkippedFile):
-            passed_over.append(item)
-        else:
-            files.append(item)
+    files, passed_over = candidate_files(folder, resolved_root)
     files.sort(key=_relative)
     passed_over.sort(key=_skipped_path)
     return Listed(folder, Listing(tuple(files), tuple(passed_over)))
