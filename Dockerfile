@@ -6,9 +6,9 @@
 # Or:     docker compose up -d   (docker-compose.yml: these volumes, the corpus read-only, .env)
 
 # Wheels of the package and its dependencies, built where a C compiler is at hand: the
-# package's search kernel, word scanner and file statuses (bot/search/_kernel.pyx,
-# _words.pyx, bot/corpus/_status.pyx) are compiled here, and the image below needs no
-# compiler.
+# package's search kernel, word scanner, file statuses and field joiner
+# (bot/search/_kernel.pyx, _words.pyx, bot/corpus/_status.pyx, _pieces.pyx) are compiled
+# here, and the image below needs no compiler.
 FROM python:3.11-slim AS wheels
 
 ENV PIP_NO_CACHE_DIR=1 \
@@ -35,8 +35,9 @@ WORKDIR /app
 COPY --from=wheels /wheels /wheels
 RUN pip install --no-index /wheels/*.whl && rm -rf /wheels
 # Fails the build if the kernels were not compiled (bot.search.select would fall back to
-# numpy, bot.search.analysis to a regular expression, a listing to os.lstat).
-RUN python -c "import bot.search._kernel, bot.search._words, bot.corpus._status"
+# numpy, bot.search.analysis to a regular expression, a listing to os.lstat, a table to
+# joining in Python).
+RUN python -c "import bot.search._kernel, bot.search._words, bot.corpus._status, bot.corpus._pieces"
 
 # The bundled corpus and the default configuration.
 COPY corpus/ corpus/

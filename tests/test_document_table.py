@@ -3,13 +3,15 @@ field of all of them without making them, and arrays that do not fit refused."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.corpus import Document, DocumentTable, column, metadata
-from bot.corpus.table import FIELDS, encode_documents, nul_joined
+from bot.corpus.table import FIELDS, encode_documents, joined_fields, nul_joined, nul_joined_pieces
 
 _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 _optional = st.one_of(st.none(), _text)
@@ -42,6 +44,11 @@ def test_the_table_gives_the_same_documents_back(given_documents: list[Document]
         assert column(table, name) == column(given_documents, name)
     for name in FIELDS[4:]:  # an empty value stays empty, an absent one absent
         assert metadata(table, name) == metadata(given_documents, name)
+    # The fields joined undecoded, as the index key takes them, and as nul_joined joins.
+    pairs = zip(column(given_documents, "id"), column(given_documents, "content_hash"), strict=True)
+    assert joined_fields(table, ["id", "content_hash"]) == nul_joined(pairs)
+    for names in (["source"], ["title", "id", "source"]):
+        assert joined_fields(table, names) == joined_fields(given_documents, names)
 
 
 def test_a_value_holding_a_nul_character_comes_back_whole() -> None:
@@ -97,3 +104,34 @@ def test_arrays_that_do_not_fit_together_are_refused(name: str, change: object) 
 def test_pairs_joined_at_once_are_the_pairs_one_at_a_time(pairs: list[tuple[str, str]]) -> None:
     # What the index key and version hash: joined in one piece, the same bytes as before.
     assert nul_joined(pairs) == b"".join(f"\0{a}\0{b}".encode() for a, b in pairs)
+
+
+@given(st.binary(max_size=60), st.data())
+def test_the_compiled_joiner_joins_the_pieces_as_python_does(
+    data: bytes, draw: st.DataObject
+) -> None:
+    compiled = pytest.importorskip("bot.corpus._pieces")  # built in CI: see the test below
+    bounds = draw.draw(
+        st.lists(st.tuples(st.integers(0, len(data)), st.integers(0, len(data))), max_size=6)
+    )
+    starts = np.array([min(pair) for pair in bounds], dtype=np.int64)
+    stops = np.array([max(pair) for pair in bounds], dtype=np.int64)
+    text = np.frombuffer(data, dtype=np.uint8)
+    joined = compiled.nul_joined_pieces(text, starts, stops)
+    assert joined == nul_joined_pieces(text, starts, stops)
+    assert joined == b"".join(b"\0" + data[a:b] for a, b in zip(starts, stops, strict=True))
+
+
+def test_the_compiled_joiner_refuses_a_piece_out_of_the_text() -> None:
+    compiled = pytest.importorskip("bot.corpus._pieces")
+    text = np.frombuffer(b"abc", dtype=np.uint8)
+    for start, stop in [(2, 4), (-1, 1), (2, 1)]:
+        with pytest.raises(ValueError, match="not within the text"):
+            compiled.nul_joined_pieces(text, np.array([start]), np.array([stop]))
+
+
+def test_the_joiner_is_compiled_in_ci() -> None:
+    # CI installs with a C compiler: a joiner that failed to build must not go unseen.
+    if not os.environ.get("CI"):
+        pytest.skip("only checked in CI")
+    import bot.corpus._pieces  # noqa: F401

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,15 @@ import numpy.typing as npt
 
 from bot.corpus.document import Corpus, Document, FileStamp, Listing, SkippedFile
 from bot.corpus.loader import DUPLICATE, FileCache, Listed, duplicate, read_files
-from bot.corpus.table import DocumentTable, column, encode_documents, join_documents, runs
+from bot.corpus.table import (
+    DocumentTable,
+    column,
+    encode_documents,
+    join_documents,
+    joined_fields,
+    nul_joined,
+    runs,
+)
 from bot.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -48,6 +56,36 @@ class Composed:
 
 
 @dataclass(frozen=True, slots=True)
+class _Texts:
+    """The last load's documents' content hashes (hexadecimal), each between NULs, as its
+    table holds them: a reload looks up the few texts it read, not all."""
+
+    joined: bytes
+
+    def places(self, hashes: Collection[str]) -> dict[str, int]:
+        """The place of the document with each of `hashes`, for those a document has (the
+        documents hold no repeat)."""
+        if len(hashes) > _FEW_TEXTS:
+            every = self.joined.decode("utf-8", "surrogatepass").split("\0")[1:-1]
+            place = dict(zip(every, itertools.count()))
+            return {
+                content_hash: place[content_hash]
+                for content_hash in hashes
+                if content_hash in place
+            }
+        places = {}
+        for content_hash in hashes:
+            at = self.joined.find(b"\0" + content_hash.encode("utf-8", "surrogatepass") + b"\0")
+            if at >= 0:
+                places[content_hash] = self.joined.count(b"\0", 0, at)
+        return places
+
+
+# Up to this many texts are looked up by scanning the hashes; more, through a dictionary.
+_FEW_TEXTS = 64
+
+
+@dataclass(frozen=True, slots=True)
 class _Before:
     """The last load, as a reload takes from it."""
 
@@ -60,10 +98,8 @@ class _Before:
     """A file's place in `files`, by path."""
     file_of: Int64Array
     """For each document, its file's place in `files` (documents are in listing order)."""
-    hashes: list[str]
-    sources: list[str]
-    position_of: dict[str, int]
-    """A document's place, by content hash (the documents kept hold no repeat)."""
+    texts: _Texts
+    """Its documents' content hashes."""
     skips: dict[int, list[SkippedFile]]
     """What was skipped in each file (by place), in order."""
     repeating: set[str]
@@ -132,10 +168,13 @@ def _before(previous: Corpus) -> _Before | None:
         file, _, line = path.rpartition(":")
         return number.get(file, -1) if line.isdigit() else -1
 
-    sources = column(previous.documents, "source")
-    if sources == relatives:  # a document a file, as in a folder of articles
-        owners = np.arange(len(files), dtype=np.int64)
+    documents = previous.documents
+    # The sources compared undecoded: no path of a file holds a NUL.
+    sources_joined = joined_fields(documents, ["source"])
+    if len(documents) == len(files) and sources_joined == nul_joined(zip(relatives)):
+        owners = np.arange(len(files), dtype=np.int64)  # a document a file, as for articles
     else:
+        sources = column(documents, "source")
         owned = list(map(number.get, sources))  # most name their file: looked up at C speed
         if None in owned:
             pairs = zip(owned, sources, strict=True)
@@ -153,20 +192,8 @@ def _before(previous: Corpus) -> _Before | None:
             skips.setdefault(owner, []).append(skip)
             if skip.reason.startswith(DUPLICATE):
                 repeating.add(files[owner].relative)
-    hashes = column(previous.documents, "content_hash")
-    position_of = dict(zip(hashes, itertools.count()))
-    return _Before(
-        previous.documents,
-        files,
-        relatives,
-        number,
-        owners,
-        hashes,
-        sources,
-        position_of,
-        skips,
-        repeating,
-    )
+    texts = _Texts(joined_fields(documents, ["content_hash"]) + b"\0")
+    return _Before(documents, files, relatives, number, owners, texts, skips, repeating)
 
 
 def _changed(
@@ -180,11 +207,10 @@ def _changed(
     is not as the last load listed them, or too close to when it began to trust, and those
     that held a repeat. `same_files`: whether the folder holds the same files as then, in
     the same order."""
-    if same_files:  # compared stamp by stamp, at C speed
-        differ = np.fromiter(map(operator.ne, files, before.files), bool, len(files))
-        times = np.fromiter(map(_mtime_ns, files), np.int64, len(files))
-        differ |= times >= trusted_before_ns
-        changed = {files[at].relative for at in np.flatnonzero(differ).tolist()}
+    if same_files:
+        changed = {files[at].relative for at in _differing(files, before.files)}
+        if max(map(_mtime_ns, files), default=0) >= trusted_before_ns:
+            changed.update(file.relative for file in files if file.mtime_ns >= trusted_before_ns)
     else:  # files came or went
         known = before.number
         changed = {
@@ -195,6 +221,28 @@ def _changed(
             or file.mtime_ns >= trusted_before_ns
         }
     return changed | {path for path in before.repeating if path in number}
+
+
+def _differing(now: Sequence[FileStamp], then: Sequence[FileStamp]) -> list[int]:
+    """The places where two sequences of as many stamps differ: runs are compared whole, at
+    C speed, and only a run that differs is looked into (a reload finds a few changes
+    among many files)."""
+    differing: list[int] = []
+    runs = [(0, len(now))]
+    while runs:
+        start, stop = runs.pop()
+        if now[start:stop] == then[start:stop]:
+            continue
+        if stop - start <= _SHORT_RUN:
+            differing.extend(at for at in range(start, stop) if now[at] != then[at])
+        else:
+            middle = (start + stop) // 2
+            runs.extend([(middle, stop), (start, middle)])
+    return differing
+
+
+# Runs of stamps this short are compared a stamp at a time.
+_SHORT_RUN = 64
 
 
 def _read_changed(
@@ -215,10 +263,8 @@ def _read_changed(
         for item, results in read(in_order):
             fresh[_path(item)] = results
             new_hashes.update(r.content_hash for r in results if isinstance(r, Document))
-        repeated = (before.position_of.get(content_hash) for content_hash in new_hashes)
-        owners = {
-            before.files[int(before.file_of[at])].relative for at in repeated if at is not None
-        }
+        repeated = before.texts.places(new_hashes).values()
+        owners = {before.files[int(before.file_of[at])].relative for at in repeated}
         pending = {path for path in owners if path in number} - fresh.keys()
     return fresh
 
@@ -266,8 +312,8 @@ def _in_order(
     earlier = earlier.take(np.argsort(places, kind="stable"))
     documents = _documents(before.documents, earlier, read)
     # A document read whose text the last load had (a file moved, or put back) has it there.
-    position_of = before.position_of
-    earlier[earlier < 0] = [position_of.get(document.content_hash, -1) for document in read]
+    known = before.texts.places({document.content_hash for document in read})
+    earlier[earlier < 0] = [known.get(document.content_hash, -1) for document in read]
     return documents, earlier, [skip for *_, skip in skips]
 
 

@@ -19,6 +19,11 @@ import numpy.typing as npt
 
 from bot.corpus.document import Document
 
+try:  # compiled by setup.py where a C compiler is at hand
+    from bot.corpus import _pieces as _compiled
+except ImportError:  # pragma: no cover - depends on how the package was built
+    _compiled = None  # type: ignore[assignment]
+
 FIELDS = ("id", "title", "source", "content_hash", "publisher", "author", "url", "published")
 _REQUIRED = FIELDS[:4]
 _OPTIONAL = FIELDS[4:]
@@ -160,17 +165,34 @@ class DocumentTable(Sequence[Document]):
             values[number] = None
         return values
 
-    def _strings(self, field: int) -> list[str]:
+    def joined_fields(self, names: Sequence[str]) -> bytes:
+        """`joined_fields` of these documents, from their text, not decoded."""
+        bounds = [self._bounds(_REQUIRED.index(name)) for name in names]
+        starts = np.stack([start for start, _ in bounds], axis=1).reshape(-1)
+        stops = np.stack([stop for _, stop in bounds], axis=1).reshape(-1)
+        return _nul_joined_pieces(self._arrays["document_text"], starts, stops)
+
+    def _bounds(self, field: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Where field number `field` of each document starts and stops in the text."""
         at = self._firsts[:-1] + field
-        ends = self._ends.take(at).tolist()
-        starts = np.where(at > 0, self._ends.take(np.maximum(at - 1, 0)), 0).tolist()
-        text = self._text
-        pieces = [text[start:end] for start, end in zip(starts, ends, strict=True)]
+        stops = self._ends.take(at)
+        starts = np.where(at > 0, self._ends.take(np.maximum(at - 1, 0)), 0)
+        return starts, stops
+
+    def _strings(self, field: int) -> list[str]:
+        starts, stops = self._bounds(field)
+        if not len(starts):
+            return []
+        joined = _nul_joined_pieces(self._arrays["document_text"], starts, stops)
         # Decoded in one piece and split, at C speed, unless a value holds the separator.
-        values = b"\0".join(pieces).decode("utf-8", "surrogatepass").split("\0")
-        if len(values) == len(pieces):
+        values = joined[1:].decode("utf-8", "surrogatepass").split("\0")
+        if len(values) == len(starts):
             return values
-        return [str(piece, "utf-8", "surrogatepass") for piece in pieces]
+        text = self._text
+        return [
+            str(text[start:stop], "utf-8", "surrogatepass")
+            for start, stop in zip(starts.tolist(), stops.tolist(), strict=True)
+        ]
 
     def arrays(self) -> Arrays:
         """Its arrays, as `encode_documents` makes them."""
@@ -193,6 +215,19 @@ class DocumentTable(Sequence[Document]):
 
     def __repr__(self) -> str:
         return f"<{len(self)} documents>"
+
+
+def nul_joined_pieces(
+    text: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], stops: npt.NDArray[np.int64]
+) -> bytes:
+    """`text[start:stop]` for each (start, stop), within `text`, each after a NUL byte,
+    one after the other. `bot.corpus._pieces` is this, compiled."""
+    view = text.data
+    pieces = [view[start:stop] for start, stop in zip(starts.tolist(), stops.tolist(), strict=True)]
+    return b"\0" + b"\0".join(pieces) if pieces else b""
+
+
+_nul_joined_pieces = nul_joined_pieces if _compiled is None else _compiled.nul_joined_pieces
 
 
 def join_documents(parts: Sequence[Arrays]) -> Arrays:
@@ -241,12 +276,26 @@ def column(documents: Sequence[Document], name: str) -> list[str]:
     return [getattr(document, name) for document in documents]
 
 
-def nul_joined(pairs: Iterable[tuple[str, str]]) -> bytes:
-    """`"\\0{a}\\0{b}"` for each pair (a, b), one after the other, in UTF-8: what the hash
-    of documents' ids and texts is taken over, made in one piece rather than a pair at a
-    time (a corpus may have a million documents)."""
-    joined = "\0".join(chain.from_iterable(pairs))
+def nul_joined(rows: Iterable[tuple[str, ...]]) -> bytes:
+    """`"\\0{a}\\0{b}"` for each row (a, b), one after the other, in UTF-8: what the hash
+    of documents' ids and texts is taken over, made in one piece rather than a row at a
+    time (a corpus may have a million documents). Rows of one value give `b""` when
+    the only value is empty: `joined_fields` never makes those."""
+    joined = "\0".join(chain.from_iterable(rows))
     return ("\0" + joined).encode("utf-8", "surrogatepass") if joined else b""
+
+
+def joined_fields(documents: Sequence[Document], names: Sequence[str]) -> bytes:
+    """The fields `names` ("id", "title", "source", "content_hash") of each document, each
+    after a NUL, in UTF-8, a document after another: `nul_joined` of the rows of those
+    fields, and b"" for no document. From a `DocumentTable`'s text without decoding it."""
+    if isinstance(documents, DocumentTable):
+        return documents.joined_fields(names)
+    if not documents:
+        return b""
+    values = (column(documents, name) for name in names)
+    joined = "\0".join(chain.from_iterable(zip(*values, strict=True)))
+    return ("\0" + joined).encode("utf-8", "surrogatepass")
 
 
 def metadata(documents: Sequence[Document], name: str) -> list[str | None]:

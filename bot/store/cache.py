@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.corpus import READER_VERSION, Document, DocumentTable, Listing, SkippedFile, column
-from bot.corpus.table import document_layout, document_text, nul_joined
+from bot.corpus.table import document_layout, document_text, joined_fields
 from bot.search.analysis import Analysis, analyzer_version
 from bot.store.container import (
     FORMAT,
@@ -289,8 +289,7 @@ class CorpusCache:
     def index_key(self, documents: Sequence[Document]) -> str:
         """What a stored index must have been built from: these documents, in this order."""
         digest = hashlib.sha256(f"{FORMAT}\0{code_version()}".encode())
-        pairs = zip(column(documents, "id"), column(documents, "content_hash"), strict=True)
-        digest.update(nul_joined(pairs))
+        digest.update(joined_fields(documents, ("id", "content_hash")))
         return digest.hexdigest()
 
     def has_index(self) -> bool:
