@@ -38,9 +38,8 @@ TRUST_MARGIN_NS = 2_000_000_000
 Int64Array = npt.NDArray[np.int64]
 Results = list[Document | SkippedFile]
 
-# A file's fields, got at C speed: a reload takes them from every file of the corpus.
+# A file's path, got at C speed: a reload takes it from every file of the corpus.
 _relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
-_mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +89,9 @@ class _Before:
     """The last load, as a reload takes from it."""
 
     documents: Sequence[Document]
-    files: Sequence[FileStamp]
-    """Its files, in listing order."""
+    listing: Listing
     relatives: list[str]
-    """Their paths."""
+    """Its files' paths."""
     number: dict[str, int]
     """A file's place in `files`, by path."""
     file_of: Int64Array
@@ -130,7 +128,7 @@ def compose_corpus(
     same_files = relatives == before.relatives
     # A file's place in `files`, by path.
     number = before.number if same_files else dict(zip(relatives, itertools.count()))
-    to_read = _changed(before, files, number, same_files, read_from_ns - TRUST_MARGIN_NS)
+    to_read = _changed(before, listed.listing, number, same_files, read_from_ns - TRUST_MARGIN_NS)
     fresh = _read_changed(
         to_read,
         files,
@@ -193,56 +191,36 @@ def _before(previous: Corpus) -> _Before | None:
             if skip.reason.startswith(DUPLICATE):
                 repeating.add(files[owner].relative)
     texts = _Texts(joined_fields(documents, ["content_hash"]) + b"\0")
-    return _Before(documents, files, relatives, number, owners, texts, skips, repeating)
+    return _Before(documents, previous.listing, relatives, number, owners, texts, skips, repeating)
 
 
 def _changed(
     before: _Before,
-    files: Sequence[FileStamp],
+    listing: Listing,
     number: dict[str, int],
     same_files: bool,
     trusted_before_ns: int,
 ) -> set[str]:
-    """The files listed now (`files`, their places by path in `number`) whose size or time
-    is not as the last load listed them, or too close to when it began to trust, and those
-    that held a repeat. `same_files`: whether the folder holds the same files as then, in
-    the same order."""
-    if same_files:
-        changed = {files[at].relative for at in _differing(files, before.files)}
-        if max(map(_mtime_ns, files), default=0) >= trusted_before_ns:
-            changed.update(file.relative for file in files if file.mtime_ns >= trusted_before_ns)
+    """The files listed now (`listing`, their places by path in `number`) whose size or
+    time is not as the last load listed them, or too close to when it began to trust, and
+    those that held a repeat. `same_files`: whether the folder holds the same files as
+    then, in the same order."""
+    files = listing.files
+    if same_files:  # the same files: their sizes and times compared as arrays
+        then = before.listing
+        differ = (listing.sizes != then.sizes) | (listing.mtimes_ns != then.mtimes_ns)
+        differ |= listing.mtimes_ns >= trusted_before_ns
+        changed = {files[at].relative for at in np.flatnonzero(differ).tolist()}
     else:  # files came or went
         known = before.number
         changed = {
             file.relative
             for file in files
             if (at := known.get(file.relative)) is None
-            or before.files[at] != file
+            or before.listing.files[at] != file
             or file.mtime_ns >= trusted_before_ns
         }
     return changed | {path for path in before.repeating if path in number}
-
-
-def _differing(now: Sequence[FileStamp], then: Sequence[FileStamp]) -> list[int]:
-    """The places where two sequences of as many stamps differ: runs are compared whole, at
-    C speed, and only a run that differs is looked into (a reload finds a few changes
-    among many files)."""
-    differing: list[int] = []
-    runs = [(0, len(now))]
-    while runs:
-        start, stop = runs.pop()
-        if now[start:stop] == then[start:stop]:
-            continue
-        if stop - start <= _SHORT_RUN:
-            differing.extend(at for at in range(start, stop) if now[at] != then[at])
-        else:
-            middle = (start + stop) // 2
-            runs.extend([(middle, stop), (start, middle)])
-    return differing
-
-
-# Runs of stamps this short are compared a stamp at a time.
-_SHORT_RUN = 64
 
 
 def _read_changed(
@@ -264,7 +242,7 @@ def _read_changed(
             fresh[_path(item)] = results
             new_hashes.update(r.content_hash for r in results if isinstance(r, Document))
         repeated = before.texts.places(new_hashes).values()
-        owners = {before.files[int(before.file_of[at])].relative for at in repeated}
+        owners = {before.listing.files[int(before.file_of[at])].relative for at in repeated}
         pending = {path for path in owners if path in number} - fresh.keys()
     return fresh
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 METADATA_KEYS = ("publisher", "author", "url", "published")
 # Parsed files are cached under this number (see bot.store.cache): bump it whenever reading or
@@ -87,11 +91,25 @@ def name_suffix(name: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Listing:
     """What listing a corpus folder found, each in reading order (by path): the files to
-    read, and the paths passed over. Apart, so that a reload compares the files without
-    sorting them out again."""
+    read, and the paths passed over. Apart, and the files' sizes and times as arrays too,
+    so that a reload compares the files of two listings at once."""
 
     files: tuple[FileStamp, ...] = ()
     passed_over: tuple[SkippedFile, ...] = ()
+    sizes: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    """Each file's size."""
+    mtimes_ns: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    """Each file's modification time."""
+
+    def __post_init__(self) -> None:
+        count = len(self.files)
+        object.__setattr__(self, "sizes", np.fromiter(map(_size, self.files), np.int64, count))
+        times = np.fromiter(map(_mtime_ns, self.files), np.int64, count)
+        object.__setattr__(self, "mtimes_ns", times)
+
+
+_size: Callable[[FileStamp], int] = operator.attrgetter("size")
+_mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
 
 
 @dataclass(frozen=True, slots=True)

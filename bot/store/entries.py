@@ -159,20 +159,18 @@ def _digest(listing: Listing) -> str:
     paths = "\0".join(map(_relative, files)).encode("utf-8", "surrogatepass")
     digest = hashlib.sha256(f"{len(files)} files, {len(paths)} bytes\n".encode())
     digest.update(paths)
-    for field in (_size, _mtime_ns):
-        digest.update(np.fromiter(map(field, files), np.int64, len(files)).tobytes())
+    digest.update(listing.sizes.astype("<i8").tobytes())
+    digest.update(listing.mtimes_ns.astype("<i8").tobytes())
     passed_over = "\n".join(f"{item.path}\0{item.reason}" for item in listing.passed_over)
     digest.update(passed_over.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
 def _newest(listing: Listing) -> int:
-    return max(map(_mtime_ns, listing.files), default=0)
+    return int(listing.mtimes_ns.max()) if listing.files else 0
 
 
 _relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
-_size: Callable[[FileStamp], int] = operator.attrgetter("size")
-_mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
 
 
 def encode_listing(
