@@ -167,6 +167,26 @@ def test_a_file_changed_as_the_last_load_ran_is_read_again_at_the_reload(
     assert any("Snow" in sentence.text for sentence in reloaded.index.sentences)
 
 
+@pytest.mark.parametrize("moved", [3, 70])
+def test_texts_moved_to_other_files_are_not_analysed_again(tmp_path: Path, moved: int) -> None:
+    # A reload looks up the texts it read among the last load's: a few one at a time,
+    # many at once.
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for number in range(80):
+        path = folder / f"{number:03}.md"
+        path.write_text(f"Title {number}\n\n{TEXTS[number % len(TEXTS)]}\n", encoding="utf-8")
+        os.utime(path, ns=(LONG_AGO_NS, LONG_AGO_NS))
+    config = Settings(corpus_dir=folder, cache_dir=tmp_path / "cache")
+    first = load_index(config)
+    for number in range(moved):
+        (folder / f"{number:03}.md").rename(folder / f"moved-{number:03}.md")
+    reloaded = load_index(config, previous=first)
+    assert reloaded.cache is not None
+    assert (reloaded.cache.files_parsed, reloaded.cache.documents_analysed) == (moved, 0)
+    assert_as_from_nothing(reloaded, config)
+
+
 def test_a_last_load_that_does_not_name_its_files_is_not_composed_from(tmp_path: Path) -> None:
     # Its documents cannot be told apart by file: the reload reads the folder instead.
     folder = tmp_path / "corpus"

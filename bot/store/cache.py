@@ -102,7 +102,7 @@ class CacheStats:
 _DAMAGE = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError)
 
 
-SHARDS = 256
+SHARDS = 64
 """The parsed files are kept in this many files, by a hash of their path: a reload after
 one file changed rewrites one of them, not the whole corpus."""
 
