@@ -23,6 +23,7 @@ from bot.search.analysis import (
     analyse,
     analyse_documents,
     combine,
+    map_ids,
     merge,
     paragraph_terms,
 )
@@ -219,6 +220,29 @@ def test_the_compiled_word_scanner_refuses_arrays_of_another_type() -> None:
     for tokens, sentence_tokens in [(array("q"), array("q", [0])), (array("i"), array("i", [0]))]:
         with pytest.raises(TypeError):
             words.paragraph_terms("a b", [(0, 3)], term_ids, tokens, sentence_tokens)
+
+
+@given(st.lists(st.integers(-(2**31), 2**31 - 1), min_size=1, max_size=20), st.data())
+def test_the_compiled_id_map_maps_as_take_does(values: list[int], data: st.DataObject) -> None:
+    words = pytest.importorskip("bot.search._words")  # built in CI: see the test below
+    mapping = np.array(values, dtype=np.int32)
+    ids = np.array(
+        data.draw(st.lists(st.integers(0, len(values) - 1), max_size=30)), dtype=np.int32
+    )
+    found, expected = np.empty_like(ids), np.empty_like(ids)
+    words.map_ids(mapping, ids, found)
+    map_ids(mapping, ids, expected)
+    assert found.tolist() == expected.tolist() == [values[at] for at in ids.tolist()]
+
+
+def test_the_compiled_id_map_refuses_an_id_out_of_the_mapping() -> None:
+    words = pytest.importorskip("bot.search._words")
+    mapping = np.arange(3, dtype=np.int32)
+    for bad in (3, -1):
+        with pytest.raises(ValueError, match="not in the mapping"):
+            words.map_ids(mapping, np.array([0, bad], dtype=np.int32), np.empty(2, np.int32))
+    with pytest.raises(ValueError, match="as long as"):
+        words.map_ids(mapping, np.array([0], dtype=np.int32), np.empty(2, np.int32))
 
 
 def test_the_word_scanner_is_built_in_ci() -> None:

@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""`bot.search.analysis.paragraph_terms` compiled (optional: where it is not built, the
-analysis runs the Python one, which gives the same terms).
+"""`bot.search.analysis.paragraph_terms` and `map_ids` compiled (optional: where it is not
+built, the analysis runs the Python ones, which give the same terms and ids).
 
 Finding words with a regular expression, then looking each up, costs several Python
 steps per word, and a corpus has a few hundred words for each sentence. Here the
@@ -23,6 +23,7 @@ from cpython.unicode cimport (
     PyUnicode_KIND,
     PyUnicode_READ,
 )
+from libc.stdint cimport int32_t
 
 
 cdef inline bint _letter(Py_UCS4 c) noexcept:
@@ -86,3 +87,23 @@ def paragraph_terms(
         size = len(sentence_tokens)
         resize_smart(sentence_tokens, size + 1)
         sentence_tokens.data.as_longlongs[size] = len(tokens)
+
+
+def map_ids(const int32_t[::1] mapping, const int32_t[::1] ids, int32_t[::1] out):
+    """`out[i] = mapping[ids[i]]` for each i: a reload's tokens, when terms came into the
+    vocabulary before theirs (numpy's `take` costs several times as much). Raises
+    ValueError for an id out of `mapping`, or `out` of another length."""
+    cdef Py_ssize_t count = ids.shape[0], at, size = mapping.shape[0]
+    cdef int32_t term_id
+    cdef bint bad = False
+    if out.shape[0] != count:
+        raise ValueError("out must be as long as ids")
+    with nogil:
+        for at in range(count):
+            term_id = ids[at]
+            if term_id < 0 or term_id >= size:
+                bad = True
+                break
+            out[at] = mapping[term_id]
+    if bad:
+        raise ValueError(f"id {term_id} is not in the mapping")

@@ -204,8 +204,8 @@ def _joined(parts: Sequence[Analysis]) -> Analysis:
         into = tokens[token_base:token_end]
         if (mapping := mappings[id(part.vocabulary)]) is None:
             into[:] = part.tokens
-        else:  # "clip" writes straight into `into` (the ids are in range by construction)
-            mapping.take(part.tokens, out=into, mode="clip")
+        else:
+            _map_ids(mapping, part.tokens, into)
         sentence_tokens.append(part.sentence_tokens[1:] + token_base)
         document_sentences.append(part.document_sentences[1:] + sentence_base)
         normalized.extend((d + document_base, p, text) for d, p, text in part.normalized)
@@ -222,6 +222,15 @@ def _joined(parts: Sequence[Analysis]) -> Analysis:
         document_sentences=np.concatenate(document_sentences),
         normalized=tuple(normalized),
     )
+
+
+def map_ids(mapping: Int32Array, ids: Int32Array, out: Int32Array) -> None:
+    """`out[i] = mapping[ids[i]]` for each i, ids within `mapping`. `bot.search._words` has
+    this compiled."""
+    mapping.take(ids, out=out, mode="clip")  # "clip" writes straight into `out`
+
+
+_map_ids = map_ids if _words is None else _words.map_ids
 
 
 def _drop_unused(analysis: Analysis) -> Analysis:
