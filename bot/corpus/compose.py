@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import operator
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,9 +36,6 @@ TRUST_MARGIN_NS = 2_000_000_000
 
 Int64Array = npt.NDArray[np.int64]
 Results = list[Document | SkippedFile]
-
-# A file's path, got at C speed: a reload takes it from every file of the corpus.
-_relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +86,10 @@ class _Before:
 
     documents: Sequence[Document]
     listing: Listing
-    relatives: list[str]
-    """Its files' paths."""
     number: dict[str, int]
-    """A file's place in `files`, by path."""
+    """A file's place in its listing's files, by path."""
     file_of: Int64Array
-    """For each document, its file's place in `files` (documents are in listing order)."""
+    """For each document, its file's place (documents are in listing order)."""
     texts: _Texts
     """Its documents' content hashes."""
     skips: dict[int, list[SkippedFile]]
@@ -124,8 +118,8 @@ def compose_corpus(
     if before is None:
         return None
     files = listed.listing.files
-    relatives = list(map(_relative, files))
-    same_files = relatives == before.relatives
+    relatives = listed.listing.relatives
+    same_files = relatives == before.listing.relatives
     # A file's place in `files`, by path.
     number = before.number if same_files else dict(zip(relatives, itertools.count()))
     to_read = _changed(before, listed.listing, number, same_files, read_from_ns - TRUST_MARGIN_NS)
@@ -144,7 +138,7 @@ def compose_corpus(
     if same_files:  # no lookups
         now = np.arange(len(files), dtype=np.int64)
     else:
-        now = np.fromiter(map(number.get, before.relatives, itertools.repeat(-1)), np.int64)
+        now = np.fromiter(map(number.get, before.listing.relatives, itertools.repeat(-1)), np.int64)
     now[[before.number[path] for path in fresh if path in before.number]] = -1
     documents, earlier, skipped = _in_order(listed.listing, number, before, fresh, now)
     progress.advance(files=len(files), articles=len(earlier))
@@ -156,7 +150,7 @@ def compose_corpus(
 
 def _before(previous: Corpus) -> _Before | None:
     files = previous.listing.files
-    relatives = list(map(_relative, files))
+    relatives = previous.listing.relatives
     number = dict(zip(relatives, itertools.count()))
 
     def file_of(path: str) -> int:
@@ -191,7 +185,7 @@ def _before(previous: Corpus) -> _Before | None:
             if skip.reason.startswith(DUPLICATE):
                 repeating.add(files[owner].relative)
     texts = _Texts(joined_fields(documents, ["content_hash"]) + b"\0")
-    return _Before(documents, previous.listing, relatives, number, owners, texts, skips, repeating)
+    return _Before(documents, previous.listing, number, owners, texts, skips, repeating)
 
 
 def _changed(
@@ -268,7 +262,7 @@ def _in_order(
     skips = [(skip.path, 0, skip) for skip in listing.passed_over]
     for at, file_skips in before.skips.items():
         if now[at] >= 0:
-            relative = before.relatives[at]
+            relative = before.listing.relatives[at]
             skips.extend((relative, order, skip) for order, skip in enumerate(file_skips))
     read: list[Document] = []
     read_places: list[int] = []

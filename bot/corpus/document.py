@@ -91,23 +91,27 @@ def name_suffix(name: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Listing:
     """What listing a corpus folder found, each in reading order (by path): the files to
-    read, and the paths passed over. Apart, and the files' sizes and times as arrays too,
-    so that a reload compares the files of two listings at once."""
+    read, and the paths passed over. Apart, and the files' paths, sizes and times as
+    columns too, so that a reload compares the files of two listings at once."""
 
     files: tuple[FileStamp, ...] = ()
     passed_over: tuple[SkippedFile, ...] = ()
+    relatives: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """Each file's path."""
     sizes: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
     """Each file's size."""
     mtimes_ns: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
     """Each file's modification time."""
 
     def __post_init__(self) -> None:
-        count = len(self.files)
-        object.__setattr__(self, "sizes", np.fromiter(map(_size, self.files), np.int64, count))
-        times = np.fromiter(map(_mtime_ns, self.files), np.int64, count)
-        object.__setattr__(self, "mtimes_ns", times)
+        files, count = self.files, len(self.files)
+        object.__setattr__(self, "relatives", tuple(map(_relative, files)))
+        object.__setattr__(self, "sizes", np.fromiter(map(_size, files), np.int64, count))
+        object.__setattr__(self, "mtimes_ns", np.fromiter(map(_mtime_ns, files), np.int64, count))
 
 
+# A file's fields, got at C speed: a listing takes them from every file of the corpus.
+_relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
 _size: Callable[[FileStamp], int] = operator.attrgetter("size")
 _mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
 

@@ -4,14 +4,13 @@ index holds back, checked, as container meta and arrays (`bot.store.container`).
 from __future__ import annotations
 
 import hashlib
-import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from bot.corpus import Document, FileStamp, Listing, SkippedFile
+from bot.corpus import Document, Listing, SkippedFile
 from bot.search.analysis import Analysis
 from bot.search.snapshot import decode_vocabulary
 from bot.store.container import Arrays, Meta
@@ -156,7 +155,7 @@ def _digest(listing: Listing) -> str:
     """A hash of a listing: the files' paths (no path holds a NUL), sizes and times taken
     as columns, at C speed (a reload saves the listing of every file of the corpus)."""
     files = listing.files
-    paths = "\0".join(map(_relative, files)).encode("utf-8", "surrogatepass")
+    paths = "\0".join(listing.relatives).encode("utf-8", "surrogatepass")
     digest = hashlib.sha256(f"{len(files)} files, {len(paths)} bytes\n".encode())
     digest.update(paths)
     digest.update(listing.sizes.astype("<i8").tobytes())
@@ -168,9 +167,6 @@ def _digest(listing: Listing) -> str:
 
 def _newest(listing: Listing) -> int:
     return int(listing.mtimes_ns.max()) if listing.files else 0
-
-
-_relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
 
 
 def encode_listing(
