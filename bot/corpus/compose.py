@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.document import Corpus, Document, FileStamp, Listing, SkippedFile
-from bot.corpus.loader import DUPLICATE, FileCache, Listed, duplicate, read_files
+from bot.corpus.loader import DUPLICATE, FileCache, Listed, duplicate, path_of, read_files
 from bot.corpus.table import (
     DocumentTable,
     column,
@@ -233,16 +233,12 @@ def _read_changed(
         in_order = [files[number[path]] for path in sorted(pending, key=number.__getitem__)]
         new_hashes: set[str] = set()
         for item, results in read(in_order):
-            fresh[_path(item)] = results
+            fresh[path_of(item)] = results
             new_hashes.update(r.content_hash for r in results if isinstance(r, Document))
         repeated = before.texts.places(new_hashes).values()
         owners = {before.listing.files[int(before.file_of[at])].relative for at in repeated}
         pending = {path for path in owners if path in number} - fresh.keys()
     return fresh
-
-
-def _path(item: FileStamp | SkippedFile) -> str:
-    return item.relative if isinstance(item, FileStamp) else item.path
 
 
 def _in_order(

@@ -174,10 +174,11 @@ class Listed:
         listing = self.listing
         if not listing.passed_over:
             return listing.files
-        return sorted([*listing.files, *listing.passed_over], key=_path)
+        return sorted([*listing.files, *listing.passed_over], key=path_of)
 
 
-def _path(item: FileStamp | SkippedFile) -> str:
+def path_of(item: FileStamp | SkippedFile) -> str:
+    """The path, relative to the corpus folder, of a file listed or a path passed over."""
     return item.path if isinstance(item, SkippedFile) else item.relative
 
 

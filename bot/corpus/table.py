@@ -277,25 +277,19 @@ def column(documents: Sequence[Document], name: str) -> list[str]:
 
 
 def nul_joined(rows: Iterable[tuple[str, ...]]) -> bytes:
-    """`"\\0{a}\\0{b}"` for each row (a, b), one after the other, in UTF-8: what the hash
-    of documents' ids and texts is taken over, made in one piece rather than a row at a
-    time (a corpus may have a million documents). Rows of one value give `b""` when
-    the only value is empty: `joined_fields` never makes those."""
-    joined = "\0".join(chain.from_iterable(rows))
-    return ("\0" + joined).encode("utf-8", "surrogatepass") if joined else b""
+    """`"\\0{a}\\0{b}"` for each row (a, b), one after the other, in UTF-8 (b"" for no
+    row): what the hash of documents' ids and texts is taken over, made in one piece
+    rather than a row at a time (a corpus may have a million documents)."""
+    values = list(chain.from_iterable(rows))
+    return ("\0" + "\0".join(values)).encode("utf-8", "surrogatepass") if values else b""
 
 
 def joined_fields(documents: Sequence[Document], names: Sequence[str]) -> bytes:
-    """The fields `names` ("id", "title", "source", "content_hash") of each document, each
-    after a NUL, in UTF-8, a document after another: `nul_joined` of the rows of those
-    fields, and b"" for no document. From a `DocumentTable`'s text without decoding it."""
+    """`nul_joined` of the rows of fields `names` ("id", "title", "source",
+    "content_hash") of the documents: from a `DocumentTable`'s text without decoding it."""
     if isinstance(documents, DocumentTable):
         return documents.joined_fields(names)
-    if not documents:
-        return b""
-    values = (column(documents, name) for name in names)
-    joined = "\0".join(chain.from_iterable(zip(*values, strict=True)))
-    return ("\0" + joined).encode("utf-8", "surrogatepass")
+    return nul_joined(zip(*(column(documents, name) for name in names), strict=True))
 
 
 def metadata(documents: Sequence[Document], name: str) -> list[str | None]:
