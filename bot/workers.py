@@ -9,8 +9,11 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 log = logging.getLogger(__name__)
 
@@ -64,3 +67,49 @@ def start_method() -> str:
     if threading.active_count() == 1 and sys.platform.startswith("linux"):
         return "fork"
     return "spawn"
+
+
+# Arrays smaller than this are copied by one thread: starting threads would cost more.
+_THREADED_COPY_BYTES = 1 << 24
+
+
+def copy_threads(size_bytes: int) -> int:
+    """How many threads copy (or map) arrays of this many bytes: one per core when large.
+    A reload copies the corpus's text and tokens whole, and one core copying them (each
+    new page first touched) is slower than the cores sharing the work."""
+    return max(1, min(available_cores(), size_bytes // _THREADED_COPY_BYTES))
+
+
+def in_shares(work: Callable[[int, int], None], size: int, threads: int) -> None:
+    """`work(low, high)` over items 0 to `size` - 1 cut into `threads` even shares, each
+    in a thread (the first in this one): for work that lets go of the GIL, as numpy's
+    copies and the compiled kernels do."""
+    threads = max(1, min(threads, size))
+    cuts = [size * share // threads for share in range(threads + 1)]
+    if threads == 1:
+        work(0, size)
+        return
+    with ThreadPoolExecutor(threads - 1) as pool:
+        shares = [pool.submit(work, cuts[at], cuts[at + 1]) for at in range(1, threads)]
+        work(cuts[0], cuts[1])
+        for share in shares:
+            share.result()
+
+
+def concatenate(
+    arrays: Sequence[npt.NDArray[Any]], dtype: npt.DTypeLike, *, threads: int | None = None
+) -> npt.NDArray[Any]:
+    """The one-dimensional `arrays` one after the other, as `np.concatenate`, copied in
+    `threads` threads (None: `copy_threads` decides)."""
+    sizes = [len(array) for array in arrays]
+    joined = np.empty(sum(sizes), dtype=dtype)
+    bases = np.cumsum([0, *sizes]).tolist()
+
+    def copy(low: int, high: int) -> None:
+        for array, base in zip(arrays, bases, strict=False):
+            start, stop = max(low, base), min(high, base + len(array))
+            if start < stop:
+                joined[start:stop] = array[start - base : stop - base]
+
+    in_shares(copy, len(joined), copy_threads(joined.nbytes) if threads is None else threads)
+    return joined

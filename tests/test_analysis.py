@@ -146,7 +146,11 @@ def test_a_reload_that_replaces_some_documents_gives_a_fresh_analysis(
     where = np.array([d if isinstance(d, int) else -1 for d in now], dtype=np.int64)
     fresh = analyse([[d] for d in now if isinstance(d, str)])
     documents = [paragraph_lists[d] if isinstance(d, int) else [d] for d in now]
-    assert_identical(combine(last, where, fresh), merge([analyse(documents)]))
+    expected = merge([analyse(documents)])
+    assert_identical(combine(last, where, fresh), expected)
+    # The tokens written by several threads, each a share that may cut across the parts.
+    threads = data.draw(st.integers(2, 5))
+    assert_identical(combine(last, where, fresh, threads=threads), expected)
 
 
 @given(st.lists(st.integers(0, 50), min_size=1, max_size=60), st.integers(1, 12))

@@ -6,9 +6,11 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.corpus import Corpus, CorpusError, Document, list_corpus
+from bot.corpus.document import Listing
 from bot.search.index import split_document
 from tests.corpus_helpers import (
     OTHER,
@@ -133,6 +135,28 @@ def test_files_across_subfolders_come_in_sorted_path_order(tmp_path: Path) -> No
     write(tmp_path / "z.md", f"Z\n\n{PROSE}\n")
     write(tmp_path / "a" / "x.md", f"X\n\n{OTHER}\n")
     assert [d.source for d in load(tmp_path).documents] == ["a/x.md", "z.md"]
+
+
+def test_a_listing_holds_each_files_size_and_time_in_path_order(tmp_path: Path) -> None:
+    # Files of a folder before, between and after its subfolders' in path order, and a
+    # name that is not plain ASCII, whose status is taken apart from the others'.
+    names = ["b.md", "a/x.md", "a.md", "a0.md", "b/c/d.txt", "\u00e9t\u00e9.md", "B.md"]
+    for number, name in enumerate(names):
+        write(tmp_path / name, "x" * (number + 1))
+        os.utime(tmp_path / name, ns=(0, (number + 1) * 1_000_000_007))
+    listing = list_corpus(tmp_path).listing
+    assert list(listing.relatives) == sorted(names)
+    for at, relative in enumerate(listing.relatives):
+        status = (tmp_path / relative).stat()
+        assert listing.stamp(at) == (relative, status.st_size, status.st_mtime_ns)
+    assert list(listing.files) == [listing.stamp(at) for at in range(len(names))]
+    assert Listing.of(listing.files, listing.passed_over) == listing
+    assert Listing.of(listing.files[1:]) != listing
+
+
+def test_a_listing_refuses_columns_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="differ in length"):
+        Listing(("a.md",), np.zeros(2, dtype=np.int64), np.zeros(1, dtype=np.int64))
 
 
 def test_missing_folder_raises_corpus_error(tmp_path: Path) -> None:

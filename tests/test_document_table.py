@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.corpus import Document, DocumentTable, column, metadata
-from bot.corpus.table import FIELDS, encode_documents, joined_fields, nul_joined, nul_joined_pieces
+from bot.corpus.table import (
+    FIELDS,
+    encode_documents,
+    join_documents,
+    joined_fields,
+    nul_joined,
+    nul_joined_pieces,
+)
 
 _text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
 _optional = st.one_of(st.none(), _text)
@@ -49,6 +56,24 @@ def test_the_table_gives_the_same_documents_back(given_documents: list[Document]
     assert joined_fields(table, ["id", "content_hash"]) == nul_joined(pairs)
     for names in (["source"], ["title", "id", "source"]):
         assert joined_fields(table, names) == joined_fields(given_documents, names)
+
+
+@given(documents, st.data())
+def test_parts_of_tables_join_into_the_table_of_their_documents(
+    given_documents: list[Document], data: st.DataObject
+) -> None:
+    # As a reload joins runs of the last load's documents and the documents read: each
+    # part a run of a table, or a table of its own; the text copied by several threads.
+    table = DocumentTable(encode_documents(given_documents))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(table)), max_size=4)))
+    bounds = list(zip([0, *cuts], [*cuts, len(table)], strict=True))
+    parts = [
+        table.part(start, stop) if data.draw(st.booleans()) else encode_documents(table[start:stop])
+        for start, stop in bounds
+    ]
+    threads = data.draw(st.integers(1, 4))
+    joined = DocumentTable(join_documents(parts, threads=threads))
+    assert list(joined) == given_documents
 
 
 def test_a_value_holding_a_nul_character_comes_back_whole() -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import concurrent.futures
 import os
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.workers import mapped
+from bot.workers import concatenate, in_shares, mapped
 
 # The test's own process, as the workers see it whether forked or started afresh.
 _PARENT = "NEWSQA_TEST_PARENT_PID"
@@ -48,3 +51,34 @@ def test_the_work_is_finished_in_process_from_a_thread_too(
         found = thread.submit(lambda: list(mapped(_square_or_die, range(6), 2, doing="s"))).result()
     assert found == [0, 1, 4, 9, 16, 25]
     assert "s in-process: worker processes failed" in caplog.text
+
+
+@given(st.lists(st.lists(st.integers(0, 255), max_size=9), max_size=6), st.integers(1, 7))
+def test_arrays_are_concatenated_alike_by_any_number_of_threads(
+    lists: list[list[int]], threads: int
+) -> None:
+    arrays = [np.array(values, dtype=np.uint8) for values in lists]
+    joined = concatenate(arrays, np.uint8, threads=threads)
+    expected = np.concatenate([np.zeros(0, np.uint8), *arrays])
+    assert joined.dtype == np.uint8
+    np.testing.assert_array_equal(joined, expected)
+
+
+@given(st.integers(0, 40), st.integers(1, 9))
+def test_shares_cover_every_item_once(size: int, threads: int) -> None:
+    seen = np.zeros(size, dtype=np.int64)
+
+    def work(low: int, high: int) -> None:
+        seen[low:high] += 1
+
+    in_shares(work, size, threads)
+    assert (seen == 1).all()
+
+
+def test_a_failing_share_is_raised() -> None:
+    def work(low: int, high: int) -> None:
+        if low > 0:
+            raise ValueError("bad share")
+
+    with pytest.raises(ValueError, match="bad share"):
+        in_shares(work, 10, 3)

@@ -4,9 +4,9 @@ alike read the same files (see bot.cluster.service)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from pathlib import Path
 
+from bot.corpus.document import Listing
 from bot.corpus.files import candidate_files
 from bot.pipeline import LoadedCorpus
 
@@ -20,20 +20,20 @@ def folder_fingerprint(corpus_dir: Path) -> str:
         resolved = corpus_dir.resolve()
     except (OSError, RuntimeError):
         resolved = corpus_dir.absolute()
-    files, _ = candidate_files(corpus_dir, resolved)
-    return _fingerprint((item.relative, item.size, item.mtime_ns) for item in files)
+    return _fingerprint(candidate_files(corpus_dir, resolved))
 
 
 def corpus_fingerprint(loaded: LoadedCorpus) -> str:
     """`folder_fingerprint` of the files a load read, from its listing: no second walk of
     a large folder at each reload."""
     listing = loaded.corpus.listing
-    if not listing.files and not listing.passed_over:
+    if not listing.relatives and not listing.passed_over:
         return folder_fingerprint(loaded.corpus.folder)
-    return _fingerprint((item.relative, item.size, item.mtime_ns) for item in listing.files)
+    return _fingerprint(listing)
 
 
-def _fingerprint(files: Iterable[tuple[str, int, int]]) -> str:
+def _fingerprint(listing: Listing) -> str:
+    files = zip(listing.relatives, listing.sizes.tolist(), listing.mtimes_ns.tolist(), strict=True)
     digest = hashlib.sha256()
     for relative, size, mtime_ns in sorted(files):
         digest.update(f"{relative}\0{size}\0{mtime_ns}\0".encode())

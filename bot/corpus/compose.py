@@ -117,15 +117,15 @@ def compose_corpus(
     before = _before(previous)
     if before is None:
         return None
-    files = listed.listing.files
-    relatives = listed.listing.relatives
+    listing = listed.listing
+    relatives = listing.relatives
     same_files = relatives == before.listing.relatives
-    # A file's place in `files`, by path.
+    # A file's place in the listing, by path.
     number = before.number if same_files else dict(zip(relatives, itertools.count()))
-    to_read = _changed(before, listed.listing, number, same_files, read_from_ns - TRUST_MARGIN_NS)
+    to_read = _changed(before, listing, number, same_files, read_from_ns - TRUST_MARGIN_NS)
     fresh = _read_changed(
         to_read,
-        files,
+        listing,
         number,
         before,
         lambda files: read_files(
@@ -136,20 +136,19 @@ def compose_corpus(
 
     # Where each file of the last load is now (-1: gone, or read again).
     if same_files:  # no lookups
-        now = np.arange(len(files), dtype=np.int64)
+        now = np.arange(len(relatives), dtype=np.int64)
     else:
         now = np.fromiter(map(number.get, before.listing.relatives, itertools.repeat(-1)), np.int64)
     now[[before.number[path] for path in fresh if path in before.number]] = -1
-    documents, earlier, skipped = _in_order(listed.listing, number, before, fresh, now)
-    progress.advance(files=len(files), articles=len(earlier))
+    documents, earlier, skipped = _in_order(listing, number, before, fresh, now)
+    progress.advance(files=len(relatives), articles=len(earlier))
     for problem in skipped:
         log.warning("skipped %s: %s", problem.path, problem.reason)
-    corpus = Corpus(previous.folder, documents, tuple(skipped), listed.listing)
+    corpus = Corpus(previous.folder, documents, tuple(skipped), listing)
     return Composed(corpus, earlier, int((now >= 0).sum()))
 
 
 def _before(previous: Corpus) -> _Before | None:
-    files = previous.listing.files
     relatives = previous.listing.relatives
     number = dict(zip(relatives, itertools.count()))
 
@@ -163,8 +162,8 @@ def _before(previous: Corpus) -> _Before | None:
     documents = previous.documents
     # The sources compared undecoded: no path of a file holds a NUL.
     sources_joined = joined_fields(documents, ["source"])
-    if len(documents) == len(files) and sources_joined == nul_joined(zip(relatives)):
-        owners = np.arange(len(files), dtype=np.int64)  # a document a file, as for articles
+    if len(documents) == len(relatives) and sources_joined == nul_joined(zip(relatives)):
+        owners = np.arange(len(relatives), dtype=np.int64)  # a document a file, as for articles
     else:
         sources = column(documents, "source")
         owned = list(map(number.get, sources))  # most name their file: looked up at C speed
@@ -183,7 +182,7 @@ def _before(previous: Corpus) -> _Before | None:
         if (owner := file_of(skip.path)) >= 0:
             skips.setdefault(owner, []).append(skip)
             if skip.reason.startswith(DUPLICATE):
-                repeating.add(files[owner].relative)
+                repeating.add(relatives[owner])
     texts = _Texts(joined_fields(documents, ["content_hash"]) + b"\0")
     return _Before(documents, previous.listing, number, owners, texts, skips, repeating)
 
@@ -199,27 +198,25 @@ def _changed(
     time is not as the last load listed them, or too close to when it began to trust, and
     those that held a repeat. `same_files`: whether the folder holds the same files as
     then, in the same order."""
-    files = listing.files
+    then, relatives = before.listing, listing.relatives
     if same_files:  # the same files: their sizes and times compared as arrays
-        then = before.listing
         differ = (listing.sizes != then.sizes) | (listing.mtimes_ns != then.mtimes_ns)
-        differ |= listing.mtimes_ns >= trusted_before_ns
-        changed = {files[at].relative for at in np.flatnonzero(differ).tolist()}
-    else:  # files came or went
-        known = before.number
-        changed = {
-            file.relative
-            for file in files
-            if (at := known.get(file.relative)) is None
-            or before.listing.files[at] != file
-            or file.mtime_ns >= trusted_before_ns
-        }
+    else:  # files came or went: each compared with the file of its path then, if any
+        known = before.number.get
+        at = np.fromiter(map(known, relatives, itertools.repeat(-1)), np.int64, len(relatives))
+        was = at >= 0
+        differ = ~was
+        differ[was] = (listing.sizes[was] != then.sizes.take(at[was])) | (
+            listing.mtimes_ns[was] != then.mtimes_ns.take(at[was])
+        )
+    differ |= listing.mtimes_ns >= trusted_before_ns
+    changed = {relatives[at] for at in np.flatnonzero(differ).tolist()}
     return changed | {path for path in before.repeating if path in number}
 
 
 def _read_changed(
     to_read: set[str],
-    files: Sequence[FileStamp],
+    listing: Listing,
     number: dict[str, int],
     before: _Before,
     read: Callable[[list[FileStamp]], Iterator[tuple[FileStamp | SkippedFile, Results]]],
@@ -230,13 +227,14 @@ def _read_changed(
     fresh: dict[str, Results] = {}
     pending = set(to_read)
     while pending:
-        in_order = [files[number[path]] for path in sorted(pending, key=number.__getitem__)]
+        places = sorted(map(number.__getitem__, pending))
+        in_order = [listing.stamp(at) for at in places]
         new_hashes: set[str] = set()
         for item, results in read(in_order):
             fresh[path_of(item)] = results
             new_hashes.update(r.content_hash for r in results if isinstance(r, Document))
         repeated = before.texts.places(new_hashes).values()
-        owners = {before.listing.files[int(before.file_of[at])].relative for at in repeated}
+        owners = {before.listing.relatives[before.file_of[at]] for at in repeated}
         pending = {path for path in owners if path in number} - fresh.keys()
     return fresh
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -88,32 +88,69 @@ def name_suffix(name: str) -> str:
     return name[dot:] if dot > 0 else ""
 
 
-@dataclass(frozen=True, slots=True)
+IntArray = npt.NDArray[np.int64]
+
+
+def _no_numbers() -> IntArray:
+    return np.zeros(0, dtype=np.int64)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Listing:
     """What listing a corpus folder found, each in reading order (by path): the files to
-    read, and the paths passed over. Apart, and the files' paths, sizes and times as
-    columns too, so that a reload compares the files of two listings at once."""
+    read, as columns (their paths, sizes and times), and the paths passed over. Columns,
+    not a stamp each: a reload lists every file of the corpus again and compares the two
+    listings at once, making a `FileStamp` only for a file it reads."""
 
-    files: tuple[FileStamp, ...] = ()
-    passed_over: tuple[SkippedFile, ...] = ()
-    relatives: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    relatives: tuple[str, ...] = ()
     """Each file's path."""
-    sizes: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    sizes: IntArray = field(default_factory=_no_numbers)
     """Each file's size."""
-    mtimes_ns: npt.NDArray[np.int64] = field(init=False, repr=False, compare=False)
+    mtimes_ns: IntArray = field(default_factory=_no_numbers)
     """Each file's modification time."""
+    passed_over: tuple[SkippedFile, ...] = ()
 
     def __post_init__(self) -> None:
-        files, count = self.files, len(self.files)
-        object.__setattr__(self, "relatives", tuple(map(_relative, files)))
-        object.__setattr__(self, "sizes", np.fromiter(map(_size, files), np.int64, count))
-        object.__setattr__(self, "mtimes_ns", np.fromiter(map(_mtime_ns, files), np.int64, count))
+        if not len(self.relatives) == len(self.sizes) == len(self.mtimes_ns):
+            raise ValueError("a listing's columns differ in length")
+
+    @classmethod
+    def of(cls, files: Iterable[FileStamp], passed_over: Iterable[SkippedFile] = ()) -> Listing:
+        """The listing of these files (in reading order) and paths passed over."""
+        stamps = tuple(files)
+        return cls(
+            tuple(stamp.relative for stamp in stamps),
+            np.array([stamp.size for stamp in stamps], dtype=np.int64),
+            np.array([stamp.mtime_ns for stamp in stamps], dtype=np.int64),
+            tuple(passed_over),
+        )
+
+    @property
+    def files(self) -> tuple[FileStamp, ...]:
+        """The files, a stamp each (made now: see `stamp` for one)."""
+        rows = zip(self.relatives, self.sizes.tolist(), self.mtimes_ns.tolist(), strict=True)
+        return tuple(map(_stamp, rows))
+
+    def stamp(self, at: int) -> FileStamp:
+        """File number `at`."""
+        return FileStamp(self.relatives[at], int(self.sizes[at]), int(self.mtimes_ns[at]))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Listing):
+            return NotImplemented
+        return (
+            self.relatives == other.relatives
+            and np.array_equal(self.sizes, other.sizes)
+            and np.array_equal(self.mtimes_ns, other.mtimes_ns)
+            and self.passed_over == other.passed_over
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-# A file's fields, got at C speed: a listing takes them from every file of the corpus.
-_relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
-_size: Callable[[FileStamp], int] = operator.attrgetter("size")
-_mtime_ns: Callable[[FileStamp], int] = operator.attrgetter("mtime_ns")
+# A FileStamp from a (relative, size, mtime_ns) tuple, made in C as FileStamp._make makes
+# it: a cold load makes one for every file of the corpus.
+_stamp: Callable[[tuple[str, int, int]], FileStamp] = partial(tuple.__new__, FileStamp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +160,7 @@ class Corpus:
     folder: Path
     documents: Sequence[Document]
     skipped: tuple[SkippedFile, ...] = field(default=())
-    listing: Listing = field(default=Listing())
+    listing: Listing = field(default_factory=Listing)
     """What listing the folder found (empty when not known)."""
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import codecs
 import errno
 import hashlib
+import operator
 import os
 import stat
 import unicodedata
 from collections.abc import Callable, Iterator
-from functools import partial
 from itertools import compress
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -17,7 +17,7 @@ from typing import BinaryIO, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from bot.corpus.document import FileStamp, Skip, SkippedFile, name_suffix
+from bot.corpus.document import Listing, Skip, SkippedFile, name_suffix
 
 try:  # compiled by setup.py where a C compiler is at hand
     from bot.corpus import _status
@@ -118,10 +118,11 @@ def _file_status(path: str, name: str, resolved_root: Path) -> os.stat_result | 
     return status
 
 
-def candidate_files(root: Path, resolved_root: Path) -> tuple[list[FileStamp], list[SkippedFile]]:
-    """Every file under `root` worth a look, and the paths passed over with the reason,
-    in no order (the loader sorts them)."""
-    files: list[FileStamp] = []
+def candidate_files(root: Path, resolved_root: Path) -> Listing:
+    """Every file under `root` worth a look, and the paths passed over with the reason."""
+    relatives: list[str] = []
+    sizes: list[IntArray] = []
+    times: list[IntArray] = []
     passed_over: list[SkippedFile] = []
 
     def cannot_list(error: OSError) -> None:  # os.walk passes over such a folder silently
@@ -144,34 +145,60 @@ def candidate_files(root: Path, resolved_root: Path) -> tuple[list[FileStamp], l
                     SkippedFile(printable(path.relative_to(root).as_posix()), problem)
                 )
         prefix = "" if base == root else base.relative_to(root).as_posix() + "/"
-        inside = os.path.join(folder, "")
         names = [name for name in filenames if not name.startswith(".")]
-        # The usual file, a plain name (`_plain`) of a regular file, in as few steps as
-        # can be: its status is taken with the others' in one call.
-        plain = _plain_names(names)
-        modes, sizes, times = _statuses(inside, plain)
-        regular = (modes & _FILE_TYPE) == stat.S_IFREG
-        found = plain if regular.all() else list(compress(plain, regular.tolist()))
-        relatives = [prefix + name for name in found]
-        stamps = zip(relatives, sizes[regular].tolist(), times[regular].tolist(), strict=True)
-        files.extend(map(_stamp, stamps))
-        if len(found) == len(names):
+        found, found_sizes, found_times, passed = _folder_files(folder, names, resolved_root)
+        relatives.extend([prefix + name for name in found])
+        sizes.append(found_sizes)
+        times.append(found_times)
+        passed_over.extend(SkippedFile(printable(prefix + name), why) for name, why in passed)
+    size_column = np.concatenate([_NO_NUMBERS, *sizes])
+    time_column = np.concatenate([_NO_NUMBERS, *times])
+    # Reading order: by path (a sort that finds the runs already in order).
+    order = np.array(sorted(range(len(relatives)), key=relatives.__getitem__), dtype=np.int64)
+    if (np.diff(order) != 1).any():
+        relatives = [relatives[at] for at in order.tolist()]
+        size_column, time_column = size_column.take(order), time_column.take(order)
+    passed_over.sort(key=_skipped_path)
+    return Listing(tuple(relatives), size_column, time_column, tuple(passed_over))
+
+
+def _folder_files(
+    folder: str, names: list[str], resolved_root: Path
+) -> tuple[list[str], IntArray, IntArray, list[tuple[str, str]]]:
+    """Of `names` (files in `folder`), those to read, in order, with their sizes and
+    times; and the others with why each is passed over."""
+    inside = os.path.join(folder, "")
+    # The usual file, a plain name (`_plain`) of a regular file, in as few steps as can
+    # be: its status is taken with the others' in one call. In order: the folders are
+    # walked in order, so the whole listing is then nearly in order.
+    plain = sorted(_plain_names(names))
+    modes, sizes, times = _statuses(inside, plain)
+    regular = (modes & _FILE_TYPE) == stat.S_IFREG
+    if regular.all():
+        found = plain
+    else:
+        found = list(compress(plain, regular.tolist()))
+        sizes, times = sizes[regular], times[regular]
+    passed: list[tuple[str, str]] = []
+    if len(found) == len(names):
+        return found, sizes, times, passed
+    taken = set(found)
+    others: list[str] = []
+    for name in names:  # any other: looked at again, to say why it is passed over
+        if name in taken:
             continue
-        taken = set(found)
-        for name in names:  # any other: looked at again, to say why it is passed over
-            if name in taken:
-                continue
-            looked = _file_status(inside + name, name, resolved_root)
-            if isinstance(looked, str):
-                passed_over.append(SkippedFile(printable(prefix + name), looked))
-            else:
-                files.append(FileStamp(prefix + name, looked.st_size, looked.st_mtime_ns))
-    return files, passed_over
+        looked = _file_status(inside + name, name, resolved_root)
+        if isinstance(looked, str):
+            passed.append((name, looked))
+        else:
+            others.append(name)
+            sizes = np.append(sizes, looked.st_size)
+            times = np.append(times, looked.st_mtime_ns)
+    return found + others, sizes, times, passed
 
 
-# A FileStamp from a (relative, size, mtime_ns) tuple, made in C as FileStamp._make makes
-# it: a reload makes one for every file of the corpus.
-_stamp: Callable[[tuple[str, int, int]], FileStamp] = partial(tuple.__new__, FileStamp)
+_NO_NUMBERS = np.zeros(0, dtype=np.int64)
+_skipped_path: Callable[[SkippedFile], str] = operator.attrgetter("path")
 
 
 def file_statuses(folder: str, names: list[str]) -> tuple[IntArray, IntArray, IntArray]:

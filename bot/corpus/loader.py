@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import operator
 import os
 import traceback
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -198,14 +197,7 @@ def list_corpus(folder: Path) -> Listed:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else error
         raise CorpusError(f"corpus folder cannot be read: {shown} ({reason})") from None
 
-    files, passed_over = candidate_files(folder, resolved_root)
-    files.sort(key=_relative)
-    passed_over.sort(key=_skipped_path)
-    return Listed(folder, Listing(tuple(files), tuple(passed_over)))
-
-
-_relative: Callable[[FileStamp], str] = operator.attrgetter("relative")
-_skipped_path: Callable[[SkippedFile], str] = operator.attrgetter("path")
+    return Listed(folder, candidate_files(folder, resolved_root))
 
 
 def _unchanged(

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.document import Document
+from bot.workers import concatenate
 
 try:  # compiled by setup.py where a C compiler is at hand
     from bot.corpus import _pieces as _compiled
@@ -230,8 +231,9 @@ def nul_joined_pieces(
 _nul_joined_pieces = nul_joined_pieces if _compiled is None else _compiled.nul_joined_pieces
 
 
-def join_documents(parts: Sequence[Arrays]) -> Arrays:
-    """Documents' arrays (`encode_documents`, `DocumentTable.part`) one after the other."""
+def join_documents(parts: Sequence[Arrays], *, threads: int | None = None) -> Arrays:
+    """Documents' arrays (`encode_documents`, `DocumentTable.part`) one after the other;
+    `threads` copy the text (None: as many as `bot.workers.copy_threads` says)."""
     texts = [part["document_text"] for part in parts]
     text_bases = np.cumsum([0, *(len(text) for text in texts)])
     piece_bases = np.cumsum([0, *(len(part["piece_ends"]) for part in parts)])
@@ -242,7 +244,7 @@ def join_documents(parts: Sequence[Arrays]) -> Arrays:
     )
     ends = [part["piece_ends"] + base for part, base in zip(parts, text_bases[:-1], strict=True)]
     return {
-        "document_text": np.concatenate([np.zeros(0, np.uint8), *texts]),
+        "document_text": concatenate(texts, np.uint8, threads=threads),
         "document_pieces": np.concatenate(firsts).astype(np.int64, copy=False),
         "piece_ends": np.concatenate([np.zeros(0, np.int64), *ends]),
         "document_absent": np.concatenate(

@@ -31,7 +31,7 @@ import numpy.typing as npt
 from bot.corpus.table import runs
 from bot.progress import Progress
 from bot.search.analyzer import WORD, Analyzer, default_analyzer, normalize
-from bot.workers import available_cores, mapped
+from bot.workers import available_cores, copy_threads, in_shares, mapped
 
 try:  # compiled by setup.py where a C compiler is at hand
     from bot.search import _words
@@ -187,9 +187,10 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
     return _drop_unused(_joined(parts))
 
 
-def _joined(parts: Sequence[Analysis]) -> Analysis:
+def _joined(parts: Sequence[Analysis], threads: int | None = None) -> Analysis:
     """The parts one after the other, with one sorted vocabulary of every term of their
-    vocabularies (used or not)."""
+    vocabularies (used or not). `threads`: how many write the tokens (None: as many as
+    `copy_threads` says)."""
     # Parts taken from one analysis share its vocabulary: each distinct one is mapped once.
     vocabularies = {id(part.vocabulary): part.vocabulary for part in parts}
     vocabulary, mappings = _united(vocabularies)
@@ -198,18 +199,27 @@ def _joined(parts: Sequence[Analysis]) -> Analysis:
     sentence_tokens = [np.zeros(1, dtype=np.int64)]
     document_sentences = [np.zeros(1, dtype=np.int64)]
     normalized: list[tuple[int, int, str]] = []
-    token_base = sentence_base = document_base = 0
-    for part, token_end in zip(parts, token_ends.tolist(), strict=True):
-        # Written in place: the tokens of a large corpus are copied once, not twice.
-        into = tokens[token_base:token_end]
-        if (mapping := mappings[id(part.vocabulary)]) is None:
-            into[:] = part.tokens
-        else:
-            _map_ids(mapping, part.tokens, into)
+    token_bases = [0, *token_ends.tolist()]
+
+    def write(low: int, high: int) -> None:  # tokens low to high - 1, mapped when need be
+        for part, base in zip(parts, token_bases, strict=False):
+            start, stop = max(low, base), min(high, base + len(part.tokens))
+            if start >= stop:
+                continue
+            into, taken = tokens[start:stop], part.tokens[start - base : stop - base]
+            if (mapping := mappings[id(part.vocabulary)]) is None:
+                into[:] = taken
+            else:
+                _map_ids(mapping, taken, into)
+
+    # Written in place (the tokens of a large corpus are copied once, not twice), by the
+    # cores together.
+    in_shares(write, len(tokens), copy_threads(tokens.nbytes) if threads is None else threads)
+    sentence_base = document_base = 0
+    for part, token_base in zip(parts, token_bases, strict=False):
         sentence_tokens.append(part.sentence_tokens[1:] + token_base)
         document_sentences.append(part.document_sentences[1:] + sentence_base)
         normalized.extend((d + document_base, p, text) for d, p, text in part.normalized)
-        token_base = token_end
         sentence_base += part.sentences
         document_base += part.documents
     return Analysis(
@@ -307,11 +317,14 @@ def _slice(analysis: Analysis, begin: int, end: int) -> Analysis:
     )
 
 
-def combine(held: Analysis, where: Int64Array, fresh: Analysis) -> Analysis:
+def combine(
+    held: Analysis, where: Int64Array, fresh: Analysis, *, threads: int | None = None
+) -> Analysis:
     """The analysis of documents each taken from `held` (document `where[i]` there) or,
     where `where[i]` is -1, from `fresh`, in order: as a reload puts together the last
     index's analysis and that of the documents it lacks. Runs of consecutive documents
-    of one analysis are taken out together."""
+    of one analysis are taken out together; `threads` write their tokens (None: as many
+    as `bot.workers.copy_threads` says)."""
     parts = []
     taken = 0
     for start, stop in runs(where):
@@ -322,7 +335,7 @@ def combine(held: Analysis, where: Int64Array, fresh: Analysis) -> Analysis:
             parts.append(_slice(held, first, first + stop - start))
     if taken != fresh.documents:
         raise ValueError("the fresh analysis is not of the documents missing")
-    joined = _joined(parts)
+    joined = _joined(parts, threads)
     # Every term of `held` is used by its documents (it is a merge's): only terms of the
     # documents left out that `fresh` does not use may be unused now. Usually there are
     # none, and the tokens are not looked through again.

@@ -143,6 +143,10 @@ class CorpusStore:
             )
         del listed
         key = cache.index_key(corpus.documents)
+        # Kept before the index, not after: right after a large write, even a small one
+        # waits for the disk. A listing kept for an index not written (a failure, or
+        # nothing to index) finds its key missing at the next start: the files are read.
+        cache.save_listing(key, listing, corpus.skipped)
         try:
             index = _index(
                 cache,
@@ -160,7 +164,6 @@ class CorpusStore:
                 raise
             message = f"{error} ({len(corpus.skipped)} skipped)"
             raise CorpusError(message, skipped=corpus.skipped) from None
-        cache.save_listing(key, listing, corpus.skipped)
         return StoredCorpus(corpus, index, cache.stats, cache.started_ns, max_article_bytes, key)
 
     def verify(self, *, max_article_bytes: int) -> str | None:
@@ -196,7 +199,7 @@ def _unchanged(
         return None
     for skip in skipped:  # as a load that reads the files says them
         log.warning("skipped %s: %s", skip.path, skip.reason)
-    files = len(listing.files)
+    files = len(listing.relatives)
     cache.stats.files_from_cache = files
     cache.stats.documents_from_cache = len(documents)
     cache.stats.index_from_cache = True

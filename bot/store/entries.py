@@ -154,9 +154,8 @@ def decode_hashes(array: np.ndarray[Any, Any]) -> list[str]:
 def _digest(listing: Listing) -> str:
     """A hash of a listing: the files' paths (no path holds a NUL), sizes and times taken
     as columns, at C speed (a reload saves the listing of every file of the corpus)."""
-    files = listing.files
     paths = "\0".join(listing.relatives).encode("utf-8", "surrogatepass")
-    digest = hashlib.sha256(f"{len(files)} files, {len(paths)} bytes\n".encode())
+    digest = hashlib.sha256(f"{len(listing.relatives)} files, {len(paths)} bytes\n".encode())
     digest.update(paths)
     digest.update(listing.sizes.astype("<i8").tobytes())
     digest.update(listing.mtimes_ns.astype("<i8").tobytes())
@@ -166,7 +165,7 @@ def _digest(listing: Listing) -> str:
 
 
 def _newest(listing: Listing) -> int:
-    return int(listing.mtimes_ns.max()) if listing.files else 0
+    return int(listing.mtimes_ns.max()) if len(listing.mtimes_ns) else 0
 
 
 def encode_listing(
