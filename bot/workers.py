@@ -96,6 +96,23 @@ def in_shares(work: Callable[[int, int], None], size: int, threads: int) -> None
             share.result()
 
 
+def in_shares_of(
+    sizes: Sequence[int], work: Callable[[int, int, int, int], None], threads: int
+) -> None:
+    """`in_shares` over parts of `sizes` laid one after the other: `work(part, start,
+    stop, at)` for items `start` to `stop` - 1 of part number `part`, which go at `at`
+    onward (a share may cut across parts, and a part across shares)."""
+    bases = np.cumsum([0, *sizes]).tolist()
+
+    def share(low: int, high: int) -> None:
+        for part, (size, base) in enumerate(zip(sizes, bases, strict=False)):
+            start, stop = max(low, base), min(high, base + size)
+            if start < stop:
+                work(part, start - base, stop - base, start)
+
+    in_shares(share, bases[-1], threads)
+
+
 def concatenate(
     arrays: Sequence[npt.NDArray[Any]], dtype: npt.DTypeLike, *, threads: int | None = None
 ) -> npt.NDArray[Any]:
@@ -103,13 +120,9 @@ def concatenate(
     `threads` threads (None: `copy_threads` decides)."""
     sizes = [len(array) for array in arrays]
     joined = np.empty(sum(sizes), dtype=dtype)
-    bases = np.cumsum([0, *sizes]).tolist()
 
-    def copy(low: int, high: int) -> None:
-        for array, base in zip(arrays, bases, strict=False):
-            start, stop = max(low, base), min(high, base + len(array))
-            if start < stop:
-                joined[start:stop] = array[start - base : stop - base]
+    def copy(part: int, start: int, stop: int, at: int) -> None:
+        joined[at : at + stop - start] = arrays[part][start:stop]
 
-    in_shares(copy, len(joined), copy_threads(joined.nbytes) if threads is None else threads)
+    in_shares_of(sizes, copy, copy_threads(joined.nbytes) if threads is None else threads)
     return joined

@@ -10,6 +10,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,29 +138,48 @@ def test_a_folder_that_cannot_be_read_is_reported_not_ignored(folder: Path) -> N
     assert reasons(corpus)[too_deep] == "unreadable folder: File name too long"
 
 
-def test_the_compiled_file_statuses_are_those_of_lstat(tmp_path: Path) -> None:
+def test_the_compiled_folder_entries_are_those_python_finds(tmp_path: Path) -> None:
     compiled = pytest.importorskip("bot.corpus._status")  # built in CI: see the test below
     (tmp_path / "plain.md").write_text("Title\n\nText.\n", encoding="utf-8")
+    (tmp_path / "Shout.TXT").write_text("Title\n\nText.\n", encoding="utf-8")
+    (tmp_path / "two.dots.jsonl").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "caf\u00e9.md").write_text("Title\n\nText.\n", encoding="utf-8")
+    (tmp_path / "tab\there.md").write_text("Title\n\nText.\n", encoding="utf-8")
+    (tmp_path / ".hidden.md").write_text("Title\n\nText.\n", encoding="utf-8")
     (tmp_path / "link.md").symlink_to("plain.md")
     (tmp_path / "broken.md").symlink_to("gone.md")
     (tmp_path / "folder.md").mkdir()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "linked").symlink_to("sub")
     os.mkfifo(tmp_path / "pipe.md")
     (tmp_path / os.fsdecode(b"bad\xffname.md")).write_bytes(b"Title\n\nText.\n")
     os.utime(tmp_path / "plain.md", ns=(1, -1_500_000_001))  # before 1970, not on a second
-    names = [*sorted(os.listdir(tmp_path)), "missing.md"]
-    for where in (f"{tmp_path}/", f"{tmp_path}/nowhere/"):
-        found = compiled.file_statuses(where, names)
-        expected = files.file_statuses(where, names)
-        assert [array.tolist() for array in found] == [array.tolist() for array in expected]
-    modes, sizes, times = compiled.file_statuses(f"{tmp_path}/", names)
-    status = os.lstat(tmp_path / "plain.md")
-    at = names.index("plain.md")
-    assert (modes[at], sizes[at], times[at]) == (status.st_mode, 13, -1_500_000_001)
-    assert modes[names.index("missing.md")] == 0
+
+    def entries(found: tuple[Any, ...]) -> tuple[Any, ...]:  # in name order
+        folders, names, sizes, times, others = found
+        rows = sorted(zip(names, sizes.tolist(), times.tolist(), strict=True))
+        return sorted(folders), rows, sorted(others)
+
+    suffixes = (".jsonl", ".markdown", ".md", ".txt")
+    found = entries(compiled.folder_entries(str(tmp_path), suffixes))
+    assert found == entries(files.folder_entries(str(tmp_path), suffixes))
+    folders, rows, others = found
+    assert folders == ["folder.md", "sub"]
+    assert [name for name, _, _ in rows] == ["Shout.TXT", "plain.md", "two.dots.jsonl"]
+    assert rows[1][1:] == (13, -1_500_000_001)
+    expected_others = ["bad\udcffname.md", "broken.md", "caf\u00e9.md", "link.md", "linked"]
+    assert others == sorted([*expected_others, "notes.pdf", "pipe.md", "tab\there.md"])
+    for listing in (compiled.folder_entries, files.folder_entries):
+        with pytest.raises(FileNotFoundError):
+            listing(str(tmp_path / "nowhere"), suffixes)
+        with pytest.raises(NotADirectoryError):
+            listing(str(tmp_path / "plain.md"), suffixes)
 
 
-def test_the_file_statuses_are_compiled_in_ci() -> None:
-    # CI installs with a C compiler: statuses that failed to build must not go unseen.
+def test_the_folder_listing_is_compiled_in_ci() -> None:
+    # CI installs with a C compiler: a listing that failed to build must not go unseen.
     if not os.environ.get("CI"):
         pytest.skip("only checked in CI")
     import bot.corpus._status  # noqa: F401

@@ -1,7 +1,7 @@
-# Types of the compiled file statuses (bot/corpus/_status.pyx), for mypy.
+# Types of the compiled folder listing (bot/corpus/_status.pyx), for mypy.
 import numpy as np
 import numpy.typing as npt
 
-def file_statuses(
-    folder: str, names: list[str]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def folder_entries(
+    folder: str, suffixes: tuple[str, ...]
+) -> tuple[list[str], list[str], npt.NDArray[np.int64], npt.NDArray[np.int64], list[str]]: ...

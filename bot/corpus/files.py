@@ -10,7 +10,6 @@ import os
 import stat
 import unicodedata
 from collections.abc import Callable, Iterator
-from itertools import compress
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -124,36 +123,42 @@ def candidate_files(root: Path, resolved_root: Path) -> Listing:
     sizes: list[IntArray] = []
     times: list[IntArray] = []
     passed_over: list[SkippedFile] = []
-
-    def cannot_list(error: OSError) -> None:  # os.walk passes over such a folder silently
-        where = Path(error.filename) if error.filename else root
-        relative = where.relative_to(root).as_posix() if where.is_relative_to(root) else where
-        reason = f"unreadable folder: {error.strerror or error}"
-        passed_over.append(SkippedFile(printable(str(relative)), reason))
-
-    for folder, dirnames, filenames in os.walk(root, onerror=cannot_list):
-        base = Path(folder)
-        dirnames.sort()
-        for name in list(dirnames):
-            if name.startswith("."):
-                dirnames.remove(name)
+    pending = [(str(root), "")]  # folders to list, and their paths' prefix
+    while pending:
+        folder, prefix = pending.pop()
+        try:
+            folders, files, file_sizes, file_times, others = _folder_entries(folder, _SUFFIXES)
+        except OSError as error:
+            reason = f"unreadable folder: {error.strerror or error}"
+            passed_over.append(SkippedFile(printable(prefix[:-1] or "."), reason))
+            continue
+        relatives.extend([prefix + name for name in files])
+        sizes.append(file_sizes)
+        times.append(file_times)
+        inside = os.path.join(folder, "")
+        for name in sorted(folders):
+            path = inside + name
+            if (problem := _folder_problem(Path(path), name, resolved_root)) is not None:
+                passed_over.append(SkippedFile(printable(prefix + name), problem))
+            else:
+                pending.append((path, prefix + name + "/"))
+        for name in others:  # looked at one by one, to say why each is passed over
+            path = inside + name
+            if os.path.isdir(path):  # a symlink to a folder: never entered
+                problem = _folder_problem(Path(path), name, resolved_root)
+                if problem is not None:
+                    passed_over.append(SkippedFile(printable(prefix + name), problem))
                 continue
-            path = base / name
-            if (problem := _folder_problem(path, name, resolved_root)) is not None:
-                dirnames.remove(name)
-                passed_over.append(
-                    SkippedFile(printable(path.relative_to(root).as_posix()), problem)
-                )
-        prefix = "" if base == root else base.relative_to(root).as_posix() + "/"
-        names = [name for name in filenames if not name.startswith(".")]
-        found, found_sizes, found_times, passed = _folder_files(folder, names, resolved_root)
-        relatives.extend([prefix + name for name in found])
-        sizes.append(found_sizes)
-        times.append(found_times)
-        passed_over.extend(SkippedFile(printable(prefix + name), why) for name, why in passed)
+            looked = _file_status(path, name, resolved_root)
+            if isinstance(looked, str):
+                passed_over.append(SkippedFile(printable(prefix + name), looked))
+            else:
+                relatives.append(prefix + name)
+                sizes.append(np.array([looked.st_size], dtype=np.int64))
+                times.append(np.array([looked.st_mtime_ns], dtype=np.int64))
     size_column = np.concatenate([_NO_NUMBERS, *sizes])
     time_column = np.concatenate([_NO_NUMBERS, *times])
-    # Reading order: by path (a sort that finds the runs already in order).
+    # Reading order: by path.
     order = np.array(sorted(range(len(relatives)), key=relatives.__getitem__), dtype=np.int64)
     if (np.diff(order) != 1).any():
         relatives = [relatives[at] for at in order.tolist()]
@@ -162,83 +167,53 @@ def candidate_files(root: Path, resolved_root: Path) -> Listing:
     return Listing(tuple(relatives), size_column, time_column, tuple(passed_over))
 
 
-def _folder_files(
-    folder: str, names: list[str], resolved_root: Path
-) -> tuple[list[str], IntArray, IntArray, list[tuple[str, str]]]:
-    """Of `names` (files in `folder`), those to read, in order, with their sizes and
-    times; and the others with why each is passed over."""
-    inside = os.path.join(folder, "")
-    # The usual file, a plain name (`_plain`) of a regular file, in as few steps as can
-    # be: its status is taken with the others' in one call. In order: the folders are
-    # walked in order, so the whole listing is then nearly in order.
-    plain = sorted(_plain_names(names))
-    modes, sizes, times = _statuses(inside, plain)
-    regular = (modes & _FILE_TYPE) == stat.S_IFREG
-    if regular.all():
-        found = plain
-    else:
-        found = list(compress(plain, regular.tolist()))
-        sizes, times = sizes[regular], times[regular]
-    passed: list[tuple[str, str]] = []
-    if len(found) == len(names):
-        return found, sizes, times, passed
-    taken = set(found)
-    others: list[str] = []
-    for name in names:  # any other: looked at again, to say why it is passed over
-        if name in taken:
-            continue
-        looked = _file_status(inside + name, name, resolved_root)
-        if isinstance(looked, str):
-            passed.append((name, looked))
-        else:
-            others.append(name)
-            sizes = np.append(sizes, looked.st_size)
-            times = np.append(times, looked.st_mtime_ns)
-    return found + others, sizes, times, passed
-
-
 _NO_NUMBERS = np.zeros(0, dtype=np.int64)
+_SUFFIXES = tuple(sorted(SUPPORTED_SUFFIXES))
 _skipped_path: Callable[[SkippedFile], str] = operator.attrgetter("path")
 
-
-def file_statuses(folder: str, names: list[str]) -> tuple[IntArray, IntArray, IntArray]:
-    """The mode, size and modification time (ns) of each of `names`, files in `folder`
-    (a symlink's own), as three int64 arrays; all three 0 for one that cannot be looked
-    at. `bot.corpus._status` is this, compiled."""
-    modes, sizes, times = (np.zeros(len(names), dtype=np.int64) for _ in range(3))
-    for at, name in enumerate(names):
-        try:
-            status = os.lstat(os.path.join(folder, name))
-        except OSError:
-            continue
-        modes[at], sizes[at], times[at] = status.st_mode, status.st_size, status.st_mtime_ns
-    return modes, sizes, times
+FolderEntries = tuple[list[str], list[str], IntArray, IntArray, list[str]]
 
 
-_statuses = file_statuses if _status is None else _status.file_statuses
-# The bits of a mode that give the file's type (stat.S_IFMT's mask).
-_FILE_TYPE = 0o170000
+def folder_entries(folder: str, suffixes: tuple[str, ...]) -> FolderEntries:
+    """The entries of `folder` whose names do not start with a dot: its folders (not
+    symlinks), its regular files with a plain name (printable ASCII, ending in one of
+    `suffixes`, lower case, in any case) with their sizes and modification times (ns) as
+    two int64 arrays, and every other name. Raises OSError when the folder cannot be
+    listed. `bot.corpus._status` is this, compiled."""
+    folders: list[str] = []
+    files: list[str] = []
+    sizes: list[int] = []
+    times: list[int] = []
+    others: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(name)
+                    continue
+                if _plain(name, suffixes) and entry.is_file(follow_symlinks=False):
+                    status = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(status.st_mode):
+                        files.append(name)
+                        sizes.append(status.st_size)
+                        times.append(status.st_mtime_ns)
+                        continue
+            except OSError:  # gone, or cannot be looked at: looked at again
+                pass
+            others.append(name)
+    return folders, files, np.array(sizes, np.int64), np.array(times, np.int64), others
 
 
-def _plain_names(names: list[str]) -> list[str]:
-    """The names of `names` that `_plain` says are plain: looked at together when all are
-    printable ASCII, as in a folder of articles."""
-    together = "".join(names)
-    if not (together.isascii() and together.isprintable()):
-        return list(filter(_plain, names))
-    # A suffix as _plain takes it: none of these names starts with a dot.
-    return [name for name in names if name.lower().endswith(_SUPPORTED_ENDINGS)]
+_folder_entries = folder_entries if _status is None else _status.folder_entries
 
 
-_SUPPORTED_ENDINGS = tuple(SUPPORTED_SUFFIXES)
-
-
-def _plain(name: str) -> bool:
-    """Whether a file name is printable ASCII with a suffix read (`_file_status` says the
-    same of it, and why not of another)."""
-    dot = name.rfind(".")
-    suffix = name[dot:].lower() if dot > 0 else ""
-    return suffix in SUPPORTED_SUFFIXES and name.isascii() and name.isprintable()
+def _plain(name: str, suffixes: tuple[str, ...]) -> bool:
+    """Whether a file name is printable ASCII ending in one of `suffixes` in any case (as
+    `_file_status` finds its suffix: none of them holds a second dot)."""
+    return name.isascii() and name.isprintable() and name.lower().endswith(suffixes)
 
 
 def _over_limit(size: int, max_article_bytes: int) -> Skip:

@@ -1,14 +1,14 @@
 """Documents -> sentences and their terms, in compact columns: the slow part of indexing.
 
-Splitting, tokenizing and stemming cost far more than building the index
-from their results, so their output is an `Analysis`: numpy arrays and one
-vocabulary, no per-sentence Python objects. The index build (`bot.search.index`) turns
-it into postings, and the index keeps it (`bot.search.sentences.Layout`), so a rebuild
-takes each unchanged document's analysis from the last index.
+Splitting, tokenizing and stemming cost far more than building the index from their
+results, so their output is an `Analysis`: numpy arrays and one vocabulary, no
+per-sentence Python objects. The index build (`bot.search.index`) turns it into postings,
+and the index keeps it (`bot.search.sentences.Layout`), so a rebuild takes each unchanged
+document's analysis from the last index.
 
-A large corpus is analysed in worker processes, one chunk of documents each, so
-both cores work; the merged result is identical to analysing in-process (the
-vocabulary is sorted, so term ids do not depend on how the work was cut).
+A large corpus is analysed in worker processes, one chunk of documents each, so both
+cores work; the merged result is identical to analysing in-process (the vocabulary is
+sorted, so term ids do not depend on how the work was cut).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import numpy.typing as npt
 from bot.corpus.table import runs
 from bot.progress import Progress
 from bot.search.analyzer import WORD, Analyzer, default_analyzer, normalize
-from bot.workers import available_cores, copy_threads, in_shares, mapped
+from bot.workers import available_cores, copy_threads, in_shares_of, mapped
 
 try:  # compiled by setup.py where a C compiler is at hand
     from bot.search import _words
@@ -54,8 +54,7 @@ Int64Array = npt.NDArray[np.int64]
 
 
 def analyzer_version() -> str:
-    """The default analyzer's declared version (see `bot.search.analyzer.Analyzer.VERSION`): cached
-    results made by any other version are stale."""
+    """The default analyzer's version (`Analyzer.VERSION`): results of another are stale."""
     return default_analyzer().version
 
 
@@ -189,34 +188,27 @@ def merge(parts: Sequence[Analysis]) -> Analysis:
 
 def _joined(parts: Sequence[Analysis], threads: int | None = None) -> Analysis:
     """The parts one after the other, with one sorted vocabulary of every term of their
-    vocabularies (used or not). `threads`: how many write the tokens (None: as many as
-    `copy_threads` says)."""
+    vocabularies (used or not). `threads` write the tokens (None: `copy_threads` says)."""
     # Parts taken from one analysis share its vocabulary: each distinct one is mapped once.
     vocabularies = {id(part.vocabulary): part.vocabulary for part in parts}
     vocabulary, mappings = _united(vocabularies)
-    token_ends = np.cumsum([len(part.tokens) for part in parts], dtype=np.int64)
-    tokens = np.empty(int(token_ends[-1]) if parts else 0, dtype=np.int32)
+    sizes = [len(part.tokens) for part in parts]
+    tokens = np.empty(sum(sizes), dtype=np.int32)
     sentence_tokens = [np.zeros(1, dtype=np.int64)]
     document_sentences = [np.zeros(1, dtype=np.int64)]
     normalized: list[tuple[int, int, str]] = []
-    token_bases = [0, *token_ends.tolist()]
 
-    def write(low: int, high: int) -> None:  # tokens low to high - 1, mapped when need be
-        for part, base in zip(parts, token_bases, strict=False):
-            start, stop = max(low, base), min(high, base + len(part.tokens))
-            if start >= stop:
-                continue
-            into, taken = tokens[start:stop], part.tokens[start - base : stop - base]
-            if (mapping := mappings[id(part.vocabulary)]) is None:
-                into[:] = taken
-            else:
-                _map_ids(mapping, taken, into)
+    def write(number: int, start: int, stop: int, at: int) -> None:
+        part, into = parts[number], tokens[at : at + stop - start]
+        if (mapping := mappings[id(part.vocabulary)]) is None:
+            into[:] = part.tokens[start:stop]
+        else:  # ids moved up by the terms added before theirs
+            _map_ids(mapping, part.tokens[start:stop], into)
 
-    # Written in place (the tokens of a large corpus are copied once, not twice), by the
-    # cores together.
-    in_shares(write, len(tokens), copy_threads(tokens.nbytes) if threads is None else threads)
+    # Written in place (a large corpus's tokens are copied once, not twice), by the cores.
+    in_shares_of(sizes, write, copy_threads(tokens.nbytes) if threads is None else threads)
     sentence_base = document_base = 0
-    for part, token_base in zip(parts, token_bases, strict=False):
+    for part, token_base in zip(parts, itertools.accumulate([0, *sizes]), strict=False):
         sentence_tokens.append(part.sentence_tokens[1:] + token_base)
         document_sentences.append(part.document_sentences[1:] + sentence_base)
         normalized.extend((d + document_base, p, text) for d, p, text in part.normalized)
@@ -323,8 +315,7 @@ def combine(
     """The analysis of documents each taken from `held` (document `where[i]` there) or,
     where `where[i]` is -1, from `fresh`, in order: as a reload puts together the last
     index's analysis and that of the documents it lacks. Runs of consecutive documents
-    of one analysis are taken out together; `threads` write their tokens (None: as many
-    as `bot.workers.copy_threads` says)."""
+    of one analysis are taken out together (`threads`: see `_joined`)."""
     parts = []
     taken = 0
     for start, stop in runs(where):
