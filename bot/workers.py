@@ -80,20 +80,22 @@ def copy_threads(size_bytes: int) -> int:
     return max(1, min(available_cores(), size_bytes // _THREADED_COPY_BYTES))
 
 
+def in_threads(function: Callable[[T], R], items: Sequence[T], threads: int) -> list[R]:
+    """`map(function, items)` in up to `threads` threads, the results in order: for work
+    that lets go of the GIL, as numpy's copies and the compiled kernels do."""
+    threads = min(threads, len(items))
+    if threads < 2:
+        return list(map(function, items))
+    with ThreadPoolExecutor(threads) as pool:  # its threads end with it
+        return list(pool.map(function, items))
+
+
 def in_shares(work: Callable[[int, int], None], size: int, threads: int) -> None:
     """`work(low, high)` over items 0 to `size` - 1 cut into `threads` even shares, each
-    in a thread (the first in this one): for work that lets go of the GIL, as numpy's
-    copies and the compiled kernels do."""
+    in a thread (see `in_threads`)."""
     threads = max(1, min(threads, size))
     cuts = [size * share // threads for share in range(threads + 1)]
-    if threads == 1:
-        work(0, size)
-        return
-    with ThreadPoolExecutor(threads - 1) as pool:
-        shares = [pool.submit(work, cuts[at], cuts[at + 1]) for at in range(1, threads)]
-        work(cuts[0], cuts[1])
-        for share in shares:
-            share.result()
+    in_threads(lambda share: work(cuts[share], cuts[share + 1]), range(threads), threads)
 
 
 def in_shares_of(

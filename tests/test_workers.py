@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.workers import concatenate, in_shares, mapped
+from bot.workers import concatenate, in_shares, in_threads, mapped
 
 # The test's own process, as the workers see it whether forked or started afresh.
 _PARENT = "NEWSQA_TEST_PARENT_PID"
@@ -82,3 +82,8 @@ def test_a_failing_share_is_raised() -> None:
 
     with pytest.raises(ValueError, match="bad share"):
         in_shares(work, 10, 3)
+
+
+@given(st.lists(st.integers(), max_size=20), st.integers(1, 5))
+def test_threads_give_the_results_in_order(numbers: list[int], threads: int) -> None:
+    assert in_threads(abs, numbers, threads) == [abs(number) for number in numbers]

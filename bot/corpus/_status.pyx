@@ -5,17 +5,16 @@ goes through `os.scandir` and an `os.lstat` for each file, to the same entries).
 A reload lists every file of the corpus again to find the few that changed. From Python,
 each entry is a `DirEntry`, and each status a system call plus an `os.stat_result` of
 twenty fields, of which the listing keeps two. Here the folder is read with `readdir`,
-whose entries say their kind, and the statuses are taken in one loop without the GIL,
-relative to the folder opened once; a file's name becomes a Python string only when it
-is kept.
+whose entries say their kind, and the plain files' statuses are taken relative to the
+folder opened once, all without the GIL (other threads list other folders meanwhile);
+only then are the names made into Python strings.
 """
 
 cimport libc.errno
 from libc.stdint cimport int64_t
-from libc.stdlib cimport free, malloc
-from libc.string cimport strlen
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy, strlen
 from posix.stat cimport S_ISDIR, S_ISREG, struct_stat
-from posix.unistd cimport close
 
 import os
 
@@ -49,24 +48,118 @@ cdef extern from "<dirent.h>" nogil:
     const unsigned char DT_UNKNOWN
 
 
-cdef int _raise(str folder) except -1:
-    """Raise the OSError that `errno` says, for `folder`."""
-    cdef int error = libc.errno.errno
-    raise OSError(error, os.strerror(error), folder)
+cdef extern from "<unistd.h>" nogil:
+    int close(int descriptor)
 
 
-cdef str _decoded(const char* name):
-    return PyUnicode_DecodeFSDefaultAndSize(name, strlen(name))
+# What an entry is, as the listing sorts them out.
+cdef enum:
+    FOLDER = 0
+    FILE = 1
+    OTHER = 2
 
 
-cdef bint _plain(bytes name, tuple suffixes):
-    """Printable ASCII, ending in one of `suffixes` (lower case) in any case."""
-    cdef const unsigned char* letters = name
-    cdef Py_ssize_t at, size = len(name)
-    for at in range(size):
-        if letters[at] < 0x20 or letters[at] > 0x7E:
+cdef struct Entry:
+    size_t name_at  # where its name starts in the names' buffer (NUL-terminated there)
+    size_t name_size
+    int kind
+    int64_t size
+    int64_t time
+
+
+cdef struct Found:
+    Entry* entries
+    size_t count
+    size_t room
+    char* names
+    size_t names_size
+    size_t names_room
+
+
+cdef bint _grow(Found* found, size_t name_size) noexcept nogil:
+    """Room for one more entry and its name; False when memory ran out."""
+    cdef void* moved
+    if found.count == found.room:
+        found.room = found.room * 2 if found.room else 256
+        moved = realloc(found.entries, found.room * sizeof(Entry))
+        if moved == NULL:
             return False
-    return name.lower().endswith(suffixes)
+        found.entries = <Entry*>moved
+    if found.names_size + name_size + 1 > found.names_room:
+        while found.names_size + name_size + 1 > found.names_room:
+            found.names_room = found.names_room * 2 if found.names_room else 16384
+        moved = realloc(found.names, found.names_room)
+        if moved == NULL:
+            return False
+        found.names = <char*>moved
+    return True
+
+
+cdef bint _plain(const char* name, size_t size, const char** endings, size_t* sizes,
+                 size_t count) noexcept nogil:
+    """Printable ASCII, ending in one of `endings` (lower case) in any case."""
+    cdef size_t at, ending, length
+    cdef unsigned char letter
+    for at in range(size):
+        if <unsigned char>name[at] < 0x20 or <unsigned char>name[at] > 0x7E:
+            return False
+    for ending in range(count):
+        length = sizes[ending]
+        if length > size:
+            continue
+        for at in range(length):
+            letter = <unsigned char>name[size - length + at]
+            if 0x41 <= letter <= 0x5A:  # A to Z
+                letter += 0x20
+            if letter != <unsigned char>endings[ending][at]:
+                break
+        else:
+            return True
+    return False
+
+
+cdef int _read(DIR* listing, int opened, Found* found, const char** endings, size_t* sizes,
+               size_t count) noexcept nogil:
+    """Every entry of the folder whose name does not start with a dot, sorted out, into
+    `found`: 0, an errno, or -1 when memory ran out."""
+    cdef dirent* entry
+    cdef struct_stat status
+    cdef unsigned char kind
+    cdef size_t name_size
+    cdef Entry* kept
+    cdef char* name
+    while True:
+        libc.errno.errno = 0
+        entry = readdir(listing)
+        if entry == NULL:
+            return libc.errno.errno
+        if entry.d_name[0] == b".":  # hidden, and the folder itself and its parent
+            continue
+        name_size = strlen(entry.d_name)
+        if not _grow(found, name_size):
+            return -1
+        name = found.names + found.names_size
+        memcpy(name, entry.d_name, name_size + 1)
+        kept = &found.entries[found.count]
+        kept.name_at, kept.name_size, kept.kind = found.names_size, name_size, OTHER
+        found.names_size += name_size + 1
+        found.count += 1
+        kind = entry.d_type
+        if kind == DT_UNKNOWN:  # a file system that does not say: the status does
+            if fstatat(opened, name, &status, AT_SYMLINK_NOFOLLOW) == 0:
+                if S_ISDIR(status.st_mode):
+                    kind = DT_DIR
+                elif S_ISREG(status.st_mode):
+                    kind = DT_REG
+        if kind == DT_DIR:
+            kept.kind = FOLDER
+        elif kind == DT_REG and _plain(name, name_size, endings, sizes, count):
+            if fstatat(opened, name, &status, AT_SYMLINK_NOFOLLOW) == 0 and S_ISREG(
+                status.st_mode
+            ):
+                kept.kind = FILE
+                kept.size = status.st_size
+                kept.time = <int64_t>status.st_mtim.tv_sec * 1000000000 + status.st_mtim.tv_nsec
 
 
 def folder_entries(str folder, tuple suffixes):
@@ -76,87 +169,66 @@ def folder_entries(str folder, tuple suffixes):
     two int64 arrays, and every other name. Raises OSError when the folder cannot be
     listed."""
     cdef bytes where = os.fsencode(folder)
-    cdef tuple endings = tuple(suffix.encode("ascii") for suffix in suffixes)
-    cdef int opened = open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if opened < 0:
-        _raise(folder)
-    cdef DIR* listing = fdopendir(opened)
-    if listing == NULL:
-        close(opened)
-        _raise(folder)
-    folders, candidates, others = [], [], []
-    cdef dirent* entry
-    cdef struct_stat status
-    cdef unsigned char kind
-    cdef bytes name
+    cdef list encoded = [suffix.encode("ascii") for suffix in suffixes]
+    cdef size_t count = len(encoded), at
+    cdef const char** endings = <const char**>malloc((count + 1) * sizeof(char*))
+    cdef size_t* sizes = <size_t*>malloc((count + 1) * sizeof(size_t))
+    cdef Found found
+    found.entries, found.count, found.room = NULL, 0, 0
+    found.names, found.names_size, found.names_room = NULL, 0, 0
+    cdef const char* path = where
+    cdef int opened, error = 0
+    cdef DIR* listing = NULL
     try:
-        while True:
-            libc.errno.errno = 0
-            entry = readdir(listing)
-            if entry == NULL:
-                if libc.errno.errno != 0:
-                    _raise(folder)
-                break
-            if entry.d_name[0] == b".":  # hidden, and the folder itself and its parent
-                continue
-            name = entry.d_name
-            kind = entry.d_type
-            if kind == DT_UNKNOWN:  # a file system that does not say: the status does
-                if fstatat(opened, entry.d_name, &status, AT_SYMLINK_NOFOLLOW) == 0:
-                    if S_ISDIR(status.st_mode):
-                        kind = DT_DIR
-                    elif S_ISREG(status.st_mode):
-                        kind = DT_REG
-            if kind == DT_DIR:
-                folders.append(_decoded(entry.d_name))
-            elif kind == DT_REG and _plain(name, endings):
-                candidates.append(name)
-            else:
-                others.append(_decoded(entry.d_name))
-        files, sizes, times = _regular(opened, candidates, others)
-    finally:
-        closedir(listing)  # closes `opened` too
-    return folders, files, sizes, times, others
-
-
-cdef tuple _regular(int opened, list candidates, list others):
-    """Of `candidates` (names in the folder `opened`), the regular files with their sizes
-    and times; the others (changed since they were listed) are added to `others`."""
-    cdef Py_ssize_t count = len(candidates), at, kept = 0
-    sizes = np.zeros(count, dtype=np.int64)
-    times = np.zeros(count, dtype=np.int64)
-    files = []
-    if count == 0:
-        return files, sizes, times
-    cdef int64_t[::1] size = sizes, time = times
-    cdef const char** names = <const char**>malloc(count * sizeof(char*))
-    cdef unsigned char* regular = <unsigned char*>malloc(count)
-    if names == NULL or regular == NULL:
-        free(names)
-        free(regular)
-        raise MemoryError()
-    cdef struct_stat status
-    try:
+        if endings == NULL or sizes == NULL:
+            raise MemoryError()
         for at in range(count):
-            names[at] = <bytes>candidates[at]
+            endings[at] = <bytes>encoded[at]
+            sizes[at] = len(encoded[at])
         with nogil:
-            for at in range(count):
-                regular[at] = (
-                    fstatat(opened, names[at], &status, AT_SYMLINK_NOFOLLOW) == 0
-                    and S_ISREG(status.st_mode)
-                )
-                if regular[at]:
-                    size[kept] = status.st_size
-                    time[kept] = (
-                        <int64_t>status.st_mtim.tv_sec * 1000000000 + status.st_mtim.tv_nsec
-                    )
-                    kept += 1
-        for at in range(count):
-            if regular[at]:
-                files.append(_decoded(names[at]))
+            opened = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if opened < 0:
+                error = libc.errno.errno
             else:
-                others.append(_decoded(names[at]))
+                listing = fdopendir(opened)
+                if listing == NULL:
+                    error = libc.errno.errno
+                    close(opened)
+                else:
+                    error = _read(listing, opened, &found, endings, sizes, count)
+                    closedir(listing)  # closes `opened` too
+        if error == -1:
+            raise MemoryError()
+        if error:
+            raise OSError(error, os.strerror(error), folder)
+        return _sorted_out(&found)
     finally:
-        free(names)
-        free(regular)
-    return files, sizes[:kept], times[:kept]
+        free(endings)
+        free(sizes)
+        free(found.entries)
+        free(found.names)
+
+
+cdef tuple _sorted_out(Found* found):
+    """The folders, files (with their sizes and times) and other names `found` holds."""
+    cdef size_t at, files_count = 0
+    for at in range(found.count):
+        files_count += found.entries[at].kind == FILE
+    sizes = np.zeros(files_count, dtype=np.int64)
+    times = np.zeros(files_count, dtype=np.int64)
+    cdef int64_t[::1] size = sizes, time = times
+    folders, files, others = [], [], []
+    cdef Entry* entry
+    cdef str name
+    for at in range(found.count):
+        entry = &found.entries[at]
+        name = PyUnicode_DecodeFSDefaultAndSize(found.names + entry.name_at, entry.name_size)
+        if entry.kind == FOLDER:
+            folders.append(name)
+        elif entry.kind == FILE:
+            size[len(files)] = entry.size
+            time[len(files)] = entry.time
+            files.append(name)
+        else:
+            others.append(name)
+    return folders, files, sizes, times, others

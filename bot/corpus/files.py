@@ -10,6 +10,7 @@ import os
 import stat
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -17,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.corpus.document import Listing, Skip, SkippedFile, name_suffix
+from bot.workers import available_cores, in_threads
 
 try:  # compiled by setup.py where a C compiler is at hand
     from bot.corpus import _status
@@ -119,52 +121,85 @@ def _file_status(path: str, name: str, resolved_root: Path) -> os.stat_result | 
 
 def candidate_files(root: Path, resolved_root: Path) -> Listing:
     """Every file under `root` worth a look, and the paths passed over with the reason."""
-    relatives: list[str] = []
-    sizes: list[IntArray] = []
-    times: list[IntArray] = []
-    passed_over: list[SkippedFile] = []
+    found = _Found()
     pending = [(str(root), "")]  # folders to list, and their paths' prefix
     while pending:
-        folder, prefix = pending.pop()
-        try:
-            folders, files, file_sizes, file_times, others = _folder_entries(folder, _SUFFIXES)
-        except OSError as error:
-            reason = f"unreadable folder: {error.strerror or error}"
-            passed_over.append(SkippedFile(printable(prefix[:-1] or "."), reason))
-            continue
-        relatives.extend([prefix + name for name in files])
-        sizes.append(file_sizes)
-        times.append(file_times)
-        inside = os.path.join(folder, "")
-        for name in sorted(folders):
-            path = inside + name
+        # A level of folders at a time, listed by the cores together.
+        level, pending = pending, []
+        listed = in_threads(_entries_or_error, [folder for folder, _ in level], available_cores())
+        for (folder, prefix), entries in zip(level, listed, strict=True):
+            if isinstance(entries, OSError):
+                reason = f"unreadable folder: {entries.strerror or entries}"
+                found.pass_over(prefix[:-1] or ".", reason)
+            else:
+                pending.extend(_sort_out(folder, prefix, entries, resolved_root, found))
+    return found.listing()
+
+
+def _sort_out(
+    folder: str, prefix: str, entries: FolderEntries, resolved_root: Path, found: _Found
+) -> list[tuple[str, str]]:
+    """The `entries` of `folder` (its paths start with `prefix`) added to what is
+    `found`; the subfolders to enter, with their prefixes."""
+    folders, files, sizes, times, others = entries
+    found.add(prefix, files, sizes, times)
+    inside = os.path.join(folder, "")
+    subfolders = []
+    for name in sorted(folders):
+        path = inside + name
+        if (problem := _folder_problem(Path(path), name, resolved_root)) is not None:
+            found.pass_over(prefix + name, problem)
+        else:
+            subfolders.append((path, prefix + name + "/"))
+    for name in others:  # looked at one by one, to say why each is passed over
+        path = inside + name
+        if os.path.isdir(path):  # a symlink to a folder: never entered
             if (problem := _folder_problem(Path(path), name, resolved_root)) is not None:
-                passed_over.append(SkippedFile(printable(prefix + name), problem))
-            else:
-                pending.append((path, prefix + name + "/"))
-        for name in others:  # looked at one by one, to say why each is passed over
-            path = inside + name
-            if os.path.isdir(path):  # a symlink to a folder: never entered
-                problem = _folder_problem(Path(path), name, resolved_root)
-                if problem is not None:
-                    passed_over.append(SkippedFile(printable(prefix + name), problem))
-                continue
-            looked = _file_status(path, name, resolved_root)
-            if isinstance(looked, str):
-                passed_over.append(SkippedFile(printable(prefix + name), looked))
-            else:
-                relatives.append(prefix + name)
-                sizes.append(np.array([looked.st_size], dtype=np.int64))
-                times.append(np.array([looked.st_mtime_ns], dtype=np.int64))
-    size_column = np.concatenate([_NO_NUMBERS, *sizes])
-    time_column = np.concatenate([_NO_NUMBERS, *times])
-    # Reading order: by path.
-    order = np.array(sorted(range(len(relatives)), key=relatives.__getitem__), dtype=np.int64)
-    if (np.diff(order) != 1).any():
-        relatives = [relatives[at] for at in order.tolist()]
-        size_column, time_column = size_column.take(order), time_column.take(order)
-    passed_over.sort(key=_skipped_path)
-    return Listing(tuple(relatives), size_column, time_column, tuple(passed_over))
+                found.pass_over(prefix + name, problem)
+            continue
+        looked = _file_status(path, name, resolved_root)
+        if isinstance(looked, str):
+            found.pass_over(prefix + name, looked)
+        else:
+            found.add(prefix, [name], np.array([looked.st_size]), np.array([looked.st_mtime_ns]))
+    return subfolders
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """What a listing has found so far."""
+
+    relatives: list[str] = field(default_factory=list)
+    sizes: list[IntArray] = field(default_factory=list)
+    times: list[IntArray] = field(default_factory=list)
+    passed_over: list[SkippedFile] = field(default_factory=list)
+
+    def add(self, prefix: str, names: list[str], sizes: IntArray, times: IntArray) -> None:
+        self.relatives.extend([prefix + name for name in names])
+        self.sizes.append(sizes.astype(np.int64, copy=False))
+        self.times.append(times.astype(np.int64, copy=False))
+
+    def pass_over(self, path: str, reason: str) -> None:
+        self.passed_over.append(SkippedFile(printable(path), reason))
+
+    def listing(self) -> Listing:
+        """The listing, in reading order: by path."""
+        relatives = self.relatives
+        sizes = np.concatenate([_NO_NUMBERS, *self.sizes])
+        times = np.concatenate([_NO_NUMBERS, *self.times])
+        order = np.array(sorted(range(len(relatives)), key=relatives.__getitem__), np.int64)
+        if (np.diff(order) != 1).any():
+            relatives = [relatives[at] for at in order.tolist()]
+            sizes, times = sizes.take(order), times.take(order)
+        passed_over = sorted(self.passed_over, key=_skipped_path)
+        return Listing(tuple(relatives), sizes, times, tuple(passed_over))
+
+
+def _entries_or_error(folder: str) -> FolderEntries | OSError:
+    try:
+        return _folder_entries(folder, _SUFFIXES)
+    except OSError as error:
+        return error
 
 
 _NO_NUMBERS = np.zeros(0, dtype=np.int64)
