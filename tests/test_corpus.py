@@ -11,6 +11,7 @@ import pytest
 
 from bot.corpus import Corpus, CorpusError, Document, list_corpus
 from bot.corpus.document import Listing
+from bot.corpus.table import nul_joined
 from bot.search.index import split_document
 from tests.corpus_helpers import (
     OTHER,
@@ -151,12 +152,17 @@ def test_a_listing_holds_each_files_size_and_time_in_path_order(tmp_path: Path) 
         assert listing.stamp(at) == (relative, status.st_size, status.st_mtime_ns)
     assert list(listing.files) == [listing.stamp(at) for at in range(len(names))]
     assert Listing.of(listing.files, listing.passed_over) == listing
+    assert Listing.of(reversed(listing.files), listing.passed_over) == listing
     assert Listing.of(listing.files[1:]) != listing
+    assert listing.paths == nul_joined((relative,) for relative in listing.relatives)
 
 
-def test_a_listing_refuses_columns_of_different_lengths() -> None:
+def test_a_listing_refuses_columns_of_different_lengths_or_paths_out_of_order() -> None:
     with pytest.raises(ValueError, match="differ in length"):
         Listing(("a.md",), np.zeros(2, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    for paths in [("b.md", "a.md"), ("a.md", "a.md")]:
+        with pytest.raises(ValueError, match="not in order"):
+            Listing(paths, np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64))
 
 
 def test_missing_folder_raises_corpus_error(tmp_path: Path) -> None:

@@ -6,9 +6,10 @@ after a few files changed should cost little more than listing its folder."""
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,6 @@ from bot.corpus.table import (
     encode_documents,
     join_documents,
     joined_fields,
-    nul_joined,
     runs,
 )
 from bot.progress import Progress
@@ -80,13 +80,35 @@ class _Texts:
 _FEW_TEXTS = 64
 
 
+class _Places(Mapping[str, int]):
+    """Where each of a listing's paths is among its files, found by halving (they are in
+    order), not hashed into a dictionary: a reload looks up a few paths of many."""
+
+    __slots__ = ("_paths",)
+
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        self._paths = paths
+
+    def __getitem__(self, path: str) -> int:
+        at = bisect.bisect_left(self._paths, path)
+        if at < len(self._paths) and self._paths[at] == path:
+            return at
+        raise KeyError(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 @dataclass(frozen=True, slots=True)
 class _Before:
     """The last load, as a reload takes from it."""
 
     documents: Sequence[Document]
     listing: Listing
-    number: dict[str, int]
+    number: Mapping[str, int]
     """A file's place in its listing's files, by path."""
     file_of: Int64Array
     """For each document, its file's place (documents are in listing order)."""
@@ -121,7 +143,7 @@ def compose_corpus(
     relatives = listing.relatives
     same_files = relatives == before.listing.relatives
     # A file's place in the listing, by path.
-    number = before.number if same_files else dict(zip(relatives, itertools.count()))
+    number = before.number if same_files else _Places(relatives)
     to_read = _changed(before, listing, number, same_files, read_from_ns - TRUST_MARGIN_NS)
     fresh = _read_changed(
         to_read,
@@ -138,7 +160,8 @@ def compose_corpus(
     if same_files:  # no lookups
         now = np.arange(len(relatives), dtype=np.int64)
     else:
-        now = np.fromiter(map(number.get, before.listing.relatives, itertools.repeat(-1)), np.int64)
+        place = dict(zip(relatives, itertools.count())).get
+        now = np.fromiter(map(place, before.listing.relatives, itertools.repeat(-1)), np.int64)
     now[[before.number[path] for path in fresh if path in before.number]] = -1
     documents, earlier, skipped = _in_order(listing, number, before, fresh, now)
     progress.advance(files=len(relatives), articles=len(earlier))
@@ -150,7 +173,7 @@ def compose_corpus(
 
 def _before(previous: Corpus) -> _Before | None:
     relatives = previous.listing.relatives
-    number = dict(zip(relatives, itertools.count()))
+    number = _Places(relatives)
 
     def file_of(path: str) -> int:
         # A text file's documents and skips name it; a JSON Lines file's, it and a line.
@@ -162,11 +185,12 @@ def _before(previous: Corpus) -> _Before | None:
     documents = previous.documents
     # The sources compared undecoded: no path of a file holds a NUL.
     sources_joined = joined_fields(documents, ["source"])
-    if len(documents) == len(relatives) and sources_joined == nul_joined(zip(relatives)):
+    if len(documents) == len(relatives) and sources_joined == previous.listing.paths:
         owners = np.arange(len(relatives), dtype=np.int64)  # a document a file, as for articles
     else:
         sources = column(documents, "source")
-        owned = list(map(number.get, sources))  # most name their file: looked up at C speed
+        place = dict(zip(relatives, itertools.count())).get
+        owned = list(map(place, sources))  # most name their file: looked up at C speed
         if None in owned:
             pairs = zip(owned, sources, strict=True)
             owned = [file_of(path) if at is None else at for at, path in pairs]
@@ -190,7 +214,7 @@ def _before(previous: Corpus) -> _Before | None:
 def _changed(
     before: _Before,
     listing: Listing,
-    number: dict[str, int],
+    number: Mapping[str, int],
     same_files: bool,
     trusted_before_ns: int,
 ) -> set[str]:
@@ -202,7 +226,7 @@ def _changed(
     if same_files:  # the same files: their sizes and times compared as arrays
         differ = (listing.sizes != then.sizes) | (listing.mtimes_ns != then.mtimes_ns)
     else:  # files came or went: each compared with the file of its path then, if any
-        known = before.number.get
+        known = dict(zip(then.relatives, itertools.count())).get
         at = np.fromiter(map(known, relatives, itertools.repeat(-1)), np.int64, len(relatives))
         was = at >= 0
         differ = ~was
@@ -217,7 +241,7 @@ def _changed(
 def _read_changed(
     to_read: set[str],
     listing: Listing,
-    number: dict[str, int],
+    number: Mapping[str, int],
     before: _Before,
     read: Callable[[list[FileStamp]], Iterator[tuple[FileStamp | SkippedFile, Results]]],
 ) -> dict[str, Results]:
@@ -241,7 +265,7 @@ def _read_changed(
 
 def _in_order(
     listing: Listing,
-    number: dict[str, int],
+    number: Mapping[str, int],
     before: _Before,
     fresh: dict[str, Results],
     now: Int64Array,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -109,20 +110,29 @@ class Listing:
     mtimes_ns: IntArray = field(default_factory=_no_numbers)
     """Each file's modification time."""
     passed_over: tuple[SkippedFile, ...] = ()
+    paths: bytes = field(init=False, repr=False)
+    """The files' paths, each after a NUL byte, in UTF-8 (as `bot.corpus.table.nul_joined`
+    joins them): how a reload compares them with its documents' sources, and a listing's
+    hash takes them."""
 
     def __post_init__(self) -> None:
-        if not len(self.relatives) == len(self.sizes) == len(self.mtimes_ns):
+        relatives = self.relatives
+        if not len(relatives) == len(self.sizes) == len(self.mtimes_ns):
             raise ValueError("a listing's columns differ in length")
+        if not all(map(operator.lt, relatives, relatives[1:])):
+            raise ValueError("a listing's paths are not in order, or repeat")
+        joined = "\0" + "\0".join(relatives) if relatives else ""
+        object.__setattr__(self, "paths", joined.encode("utf-8", "surrogatepass"))
 
     @classmethod
     def of(cls, files: Iterable[FileStamp], passed_over: Iterable[SkippedFile] = ()) -> Listing:
-        """The listing of these files (in reading order) and paths passed over."""
-        stamps = tuple(files)
+        """The listing of these files and paths passed over."""
+        stamps = sorted(files)
         return cls(
             tuple(stamp.relative for stamp in stamps),
             np.array([stamp.size for stamp in stamps], dtype=np.int64),
             np.array([stamp.mtime_ns for stamp in stamps], dtype=np.int64),
-            tuple(passed_over),
+            tuple(sorted(passed_over, key=lambda skip: skip.path)),
         )
 
     @property

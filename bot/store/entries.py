@@ -154,7 +154,7 @@ def decode_hashes(array: np.ndarray[Any, Any]) -> list[str]:
 def _digest(listing: Listing) -> str:
     """A hash of a listing: the files' paths (no path holds a NUL), sizes and times taken
     as columns, at C speed (a reload saves the listing of every file of the corpus)."""
-    paths = "\0".join(listing.relatives).encode("utf-8", "surrogatepass")
+    paths = listing.paths[1:]  # joined by NULs, none before the first
     digest = hashlib.sha256(f"{len(listing.relatives)} files, {len(paths)} bytes\n".encode())
     digest.update(paths)
     digest.update(listing.sizes.astype("<i8").tobytes())
