@@ -23,12 +23,12 @@ from bot.search.analysis import (
     analyse,
     analyse_documents,
     combine,
-    map_ids,
     merge,
     paragraph_terms,
 )
 from bot.search.analyzer import default_analyzer, normalize, terms
 from bot.search.index import build_index, split_document
+from bot.search.vocabulary import python_map_ids
 
 MakeDocument = Callable[..., Document]
 
@@ -235,7 +235,7 @@ def test_the_compiled_id_map_maps_as_take_does(values: list[int], data: st.DataO
     )
     found, expected = np.empty_like(ids), np.empty_like(ids)
     words.map_ids(mapping, ids, found)
-    map_ids(mapping, ids, expected)
+    python_map_ids(mapping, ids, expected)
     assert found.tolist() == expected.tolist() == [values[at] for at in ids.tolist()]
 
 

@@ -13,11 +13,9 @@ sorted, so term ids do not depend on how the work was cut).
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import itertools
 import logging
-import operator
 import re
 from array import array
 from collections.abc import Callable, Sequence
@@ -31,6 +29,7 @@ import numpy.typing as npt
 from bot.corpus.table import runs
 from bot.progress import Progress
 from bot.search.analyzer import WORD, Analyzer, default_analyzer, normalize
+from bot.search.vocabulary import map_ids, unite
 from bot.workers import available_cores, copy_threads, in_shares_of, mapped
 
 try:  # compiled by setup.py where a C compiler is at hand
@@ -191,7 +190,7 @@ def _joined(parts: Sequence[Analysis], threads: int | None = None) -> Analysis:
     vocabularies (used or not). `threads` write the tokens (None: `copy_threads` says)."""
     # Parts taken from one analysis share its vocabulary: each distinct one is mapped once.
     vocabularies = {id(part.vocabulary): part.vocabulary for part in parts}
-    vocabulary, mappings = _united(vocabularies)
+    vocabulary, mappings = unite(vocabularies)
     sizes = [len(part.tokens) for part in parts]
     tokens = np.empty(sum(sizes), dtype=np.int32)
     sentence_tokens = [np.zeros(1, dtype=np.int64)]
@@ -203,7 +202,7 @@ def _joined(parts: Sequence[Analysis], threads: int | None = None) -> Analysis:
         if (mapping := mappings[id(part.vocabulary)]) is None:
             into[:] = part.tokens[start:stop]
         else:  # ids moved up by the terms added before theirs
-            _map_ids(mapping, part.tokens[start:stop], into)
+            map_ids(mapping, part.tokens[start:stop], into)
 
     # Written in place (a large corpus's tokens are copied once, not twice), by the cores.
     in_shares_of(sizes, write, copy_threads(tokens.nbytes) if threads is None else threads)
@@ -226,15 +225,6 @@ def _joined(parts: Sequence[Analysis], threads: int | None = None) -> Analysis:
     )
 
 
-def map_ids(mapping: Int32Array, ids: Int32Array, out: Int32Array) -> None:
-    """`out[i] = mapping[ids[i]]` for each i, ids within `mapping`. `bot.search._words` has
-    this compiled."""
-    mapping.take(ids, out=out, mode="clip")  # "clip" writes straight into `out`
-
-
-_map_ids = map_ids if _words is None else _words.map_ids
-
-
 def _drop_unused(analysis: Analysis) -> Analysis:
     """`analysis` without the terms no sentence uses; the ids above one dropped move down."""
     used = np.zeros(len(analysis.vocabulary), dtype=bool)
@@ -244,46 +234,6 @@ def _drop_unused(analysis: Analysis) -> Analysis:
     kept = [term for term, keep in zip(analysis.vocabulary, used.tolist(), strict=True) if keep]
     tokens = (np.cumsum(used, dtype=np.int32) - 1).take(analysis.tokens)
     return dataclasses.replace(analysis, vocabulary=tuple(kept), tokens=tokens)
-
-
-def _united(
-    vocabularies: dict[int, tuple[str, ...]],
-) -> tuple[Sequence[str], dict[int, Int32Array | None]]:
-    """One sorted vocabulary holding every term of `vocabularies` (by key), and the map of
-    each one's term ids to ids in it (None: the same ids).
-
-    A reload merges the last index's sorted vocabulary with the few terms of changed
-    documents: then that one is kept as it is when it holds them all, or merged with the
-    few it lacks, and its documents' tokens are not mapped when their ids stay."""
-    if not vocabularies:
-        return (), {}
-    largest = max(vocabularies, key=lambda key: len(vocabularies[key]))
-    base = vocabularies[largest]
-    if all(map(operator.lt, base, base[1:])):  # sorted: the vocabulary of a merge
-        known = frozenset(base)
-        extra = {term for key, terms in vocabularies.items() if key != largest for term in terms}
-        extra.difference_update(known)
-        if extra:
-            added = sorted(extra)
-            vocabulary: Sequence[str] = sorted([*base, *added])  # two sorted runs: one merge
-            # A term of `base` moves up by the terms added before it.
-            before = np.array([bisect.bisect_left(base, term) for term in added], dtype=np.int64)
-            ids = np.arange(len(base), dtype=np.int64)
-            moved = (ids + np.searchsorted(before, ids, side="right")).astype(np.int32)
-        else:
-            vocabulary, moved = base, None
-        mappings: dict[int, Int32Array | None] = {largest: moved}
-        for key, terms in vocabularies.items():  # the others are few: looked up one by one
-            if key != largest:
-                ids_of = (bisect.bisect_left(vocabulary, term) for term in terms)
-                mappings[key] = np.fromiter(ids_of, np.int32, len(terms))
-        return vocabulary, mappings
-    vocabulary = sorted(set().union(*vocabularies.values()))
-    term_ids = {term: term_id for term_id, term in enumerate(vocabulary)}
-    return vocabulary, {
-        key: np.fromiter(map(term_ids.__getitem__, terms), np.int32, len(terms))
-        for key, terms in vocabularies.items()
-    }
 
 
 def _concatenate(arrays: Sequence[npt.NDArray[np.int32]], dtype: type[np.int32]) -> Int32Array:
