@@ -12,8 +12,8 @@ only then are the names made into Python strings.
 
 cimport libc.errno
 from libc.stdint cimport int64_t
-from libc.stdlib cimport free, malloc, realloc
-from libc.string cimport memcpy, strlen
+from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.string cimport memcpy, strcmp, strlen
 from posix.stat cimport S_ISDIR, S_ISREG, struct_stat
 
 import os
@@ -162,6 +162,14 @@ cdef int _read(DIR* listing, int opened, Found* found, const char** endings, siz
                 kept.time = <int64_t>status.st_mtim.tv_sec * 1000000000 + status.st_mtim.tv_nsec
 
 
+# The names' buffer while `qsort` runs: its comparison takes only the two entries.
+cdef const char* _sorted_names = NULL
+
+
+cdef int _by_name(const void* one, const void* other) noexcept nogil:
+    return strcmp(_sorted_names + (<Entry*>one).name_at, _sorted_names + (<Entry*>other).name_at)
+
+
 def folder_entries(str folder, tuple suffixes):
     """The entries of `folder` whose names do not start with a dot: its folders (not
     symlinks), its regular files with a plain name (printable ASCII, ending in one of
@@ -201,6 +209,13 @@ def folder_entries(str folder, tuple suffixes):
             raise MemoryError()
         if error:
             raise OSError(error, os.strerror(error), folder)
+        # In order by name (bytes, as Python orders ASCII names): the listing, sorted by
+        # path at the end, then finds long runs already in order. Under the GIL, which
+        # guards `_sorted_names`.
+        global _sorted_names
+        _sorted_names = found.names
+        qsort(found.entries, found.count, sizeof(Entry), _by_name)
+        _sorted_names = NULL
         return _sorted_out(&found)
     finally:
         free(endings)
