@@ -6,7 +6,7 @@
 # Or:     docker compose up -d   (docker-compose.yml: these volumes, the corpus read-only, .env)
 
 # Wheels of the package and its dependencies, built where a C compiler is at hand: the
-# package's search kernel, word scanner, file statuses and field joiner
+# package's search kernel, word scanner, folder listing and field joiner
 # (bot/search/_kernel.pyx, _words.pyx, bot/corpus/_status.pyx, _pieces.pyx) are compiled
 # here, and the image below needs no compiler.
 FROM python:3.11-slim AS wheels
@@ -35,7 +35,7 @@ WORKDIR /app
 COPY --from=wheels /wheels /wheels
 RUN pip install --no-index /wheels/*.whl && rm -rf /wheels
 # Fails the build if the kernels were not compiled (bot.search.select would fall back to
-# numpy, bot.search.analysis to a regular expression, a listing to os.lstat, a table to
+# numpy, bot.search.analysis to a regular expression, a listing to os.scandir, a table to
 # joining in Python).
 RUN python -c "import bot.search._kernel, bot.search._words, bot.corpus._status, bot.corpus._pieces"
 

@@ -101,6 +101,10 @@ class _Places(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._paths)
 
+    def every(self) -> dict[str, int]:
+        """Every path's place, in a dictionary: for looking up many."""
+        return dict(zip(self._paths, itertools.count()))
+
 
 @dataclass(frozen=True, slots=True)
 class _Before:
@@ -108,7 +112,7 @@ class _Before:
 
     documents: Sequence[Document]
     listing: Listing
-    number: Mapping[str, int]
+    number: _Places
     """A file's place in its listing's files, by path."""
     file_of: Int64Array
     """For each document, its file's place (documents are in listing order)."""
@@ -160,7 +164,7 @@ def compose_corpus(
     if same_files:  # no lookups
         now = np.arange(len(relatives), dtype=np.int64)
     else:
-        place = dict(zip(relatives, itertools.count())).get
+        place = number.every().get
         now = np.fromiter(map(place, before.listing.relatives, itertools.repeat(-1)), np.int64)
     now[[before.number[path] for path in fresh if path in before.number]] = -1
     documents, earlier, skipped = _in_order(listing, number, before, fresh, now)
@@ -189,8 +193,7 @@ def _before(previous: Corpus) -> _Before | None:
         owners = np.arange(len(relatives), dtype=np.int64)  # a document a file, as for articles
     else:
         sources = column(documents, "source")
-        place = dict(zip(relatives, itertools.count())).get
-        owned = list(map(place, sources))  # most name their file: looked up at C speed
+        owned = list(map(number.every().get, sources))  # most name their file: at C speed
         if None in owned:
             pairs = zip(owned, sources, strict=True)
             owned = [file_of(path) if at is None else at for at, path in pairs]
@@ -226,7 +229,7 @@ def _changed(
     if same_files:  # the same files: their sizes and times compared as arrays
         differ = (listing.sizes != then.sizes) | (listing.mtimes_ns != then.mtimes_ns)
     else:  # files came or went: each compared with the file of its path then, if any
-        known = dict(zip(then.relatives, itertools.count())).get
+        known = before.number.every().get
         at = np.fromiter(map(known, relatives, itertools.repeat(-1)), np.int64, len(relatives))
         was = at >= 0
         differ = ~was
