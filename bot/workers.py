@@ -1,4 +1,5 @@
-"""Worker processes for the CPU-heavy steps of a load (parsing files, analysing text), so
+"""Worker processes for the CPU-heavy steps of a load (parsing files, analysing text), and
+threads for the steps that let go of the GIL (listing folders, copying large arrays), so
 that every core works on a large corpus."""
 
 from __future__ import annotations
