@@ -207,8 +207,8 @@ def test_bad_file_is_skipped_with_a_reason(
 
 @pytest.mark.parametrize("other", [None, "Café.md", "tab\there.md"])
 def test_a_file_is_read_by_its_suffix_in_any_case(tmp_path: Path, other: str | None) -> None:
-    # A folder whose names are all printable ASCII is looked at in one piece; `other`
-    # makes each name be looked at alone: the files are the same.
+    # A plain name (printable ASCII) is looked at by the folder's listing; `other`, a name
+    # that is not plain, alone, beside them: the files are the same.
     read = ["a.MD", "b.Txt", "c.markdown", "d.tar.md", "e.JSONL", "f g.md", "h..md"]
     passed_over = {"i.md.bak": "'.bak'", "j.": "'.'", "k": "'(none)'", "l.mdx": "'.mdx'"}
     for name in [*read, *passed_over, *([other] if other else [])]:

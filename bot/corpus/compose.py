@@ -84,10 +84,11 @@ class _Places(Mapping[str, int]):
     """Where each of a listing's paths is among its files, found by halving (they are in
     order), not hashed into a dictionary: a reload looks up a few paths of many."""
 
-    __slots__ = ("_paths",)
+    __slots__ = ("_every", "_paths")
 
     def __init__(self, paths: tuple[str, ...]) -> None:
         self._paths = paths
+        self._every: dict[str, int] | None = None
 
     def __getitem__(self, path: str) -> int:
         at = bisect.bisect_left(self._paths, path)
@@ -102,8 +103,10 @@ class _Places(Mapping[str, int]):
         return len(self._paths)
 
     def every(self) -> dict[str, int]:
-        """Every path's place, in a dictionary: for looking up many."""
-        return dict(zip(self._paths, itertools.count()))
+        """Every path's place, in a dictionary (made once): for looking up many."""
+        if self._every is None:
+            self._every = dict(zip(self._paths, itertools.count()))
+        return self._every
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,7 +277,7 @@ def _in_order(
     now: Int64Array,
 ) -> tuple[Sequence[Document], Int64Array, list[SkippedFile]]:
     """The documents in listing order, where each was in the last load (-1: read anew),
-    and the skips. `now`: where each file of the last load is in `listing.files` (-1: gone
+    and the skips. `now`: where each file of the last load is in `listing` (-1: gone
     or read), and `number` where a path is. The documents of files kept keep their order
     and repeat none before them (`_read_changed` read every file that shares a text with
     a file read): the documents read are put among them by their file's place."""

@@ -145,7 +145,7 @@ def _sort_out(
     found.add(prefix, files, sizes, times)
     inside = os.path.join(folder, "")
     subfolders = []
-    for name in sorted(folders):
+    for name in folders:
         path = inside + name
         if (problem := _folder_problem(Path(path), name, resolved_root)) is not None:
             found.pass_over(prefix + name, problem)

@@ -1,6 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
-"""`bot.search.analysis.paragraph_terms` and `map_ids` compiled (optional: where it is not
-built, the analysis runs the Python ones, which give the same terms and ids).
+"""`bot.search.analysis.paragraph_terms` and `bot.search.vocabulary.python_map_ids`
+compiled (optional: where it is not built, the Python ones run, to the same terms and ids).
 
 Finding words with a regular expression, then looking each up, costs several Python
 steps per word, and a corpus has a few hundred words for each sentence. Here the
